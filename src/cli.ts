@@ -1,0 +1,198 @@
+// The zjobs command line: run the server, apply migrations, and the admin verbs (tenants,
+// users, OAuth clients, tokens) straight against the database.
+import { Command, Option } from 'commander'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { startServer } from './main.ts'
+import { bootstrap } from './platform/bootstrap.ts'
+import { ApiError } from './platform/errors.ts'
+import { authenticateClient, mintToken, OAuthError } from './platform/oauth.ts'
+import {
+  createOAuthClient,
+  createTenant,
+  createUser,
+  deleteTenant,
+  getUser,
+  listTenants,
+  PERMISSIONS,
+  requireTenant,
+} from './platform/tenants.ts'
+import { openDatabase, type Db } from './storage/db.ts'
+import { migrate } from './storage/migrate.ts'
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+/** Opens the database (attaching to a running embedded server if there is one), migrated. */
+async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig()
+  const db = await openDatabase(config, { maxConnections: 2 })
+  try {
+    await migrate(db)
+    return await work(db, config)
+  } finally {
+    await db.close()
+  }
+}
+
+async function start(): Promise<void> {
+  const config = loadConfig()
+  const server = await startServer(config)
+  const { bootstrap: setup } = server
+  const database = server.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'
+  const lines = [
+    `zjobs listening on ${server.url.replace('127.0.0.1', 'localhost')} (${database})`,
+    `  default tenant ${setup.tenant.id}, user ${setup.user.username} (${setup.user.id})`,
+    `  client_id      ${setup.clientId}`,
+    setup.clientSecret
+      ? `  client_secret  ${setup.clientSecret}`
+      : '  client_secret  (printed at first start; `zjobs client create` makes a new client)',
+  ]
+  if (setup.adminTokenGenerated) lines.push(`  admin token    ${setup.adminToken}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+
+  const shutdown = (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        server.app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', shutdown)
+  process.once('SIGINT', shutdown)
+}
+
+export function buildCli(): Command {
+  const program = new Command('zjobs').description("Self-hosted server for Zuora's asynchronous data-jobs APIs")
+  program.showHelpAfterError()
+
+  program.command('start').description('Run the API server (embedded database unless DATABASE_URL is set)').action(start)
+
+  program
+    .command('migrate')
+    .description('Apply database migrations')
+    .action(() => withDb(async (db) => print({ applied: await migrate(db) })))
+
+  const tenant = program.command('tenant').description('Manage tenants')
+  tenant
+    .command('create')
+    .requiredOption('--name <name>', 'tenant name')
+    .option('--time-zone <zone>', 'IANA time zone', 'UTC')
+    .option('--entity <name>', 'an entity of a multi-entity tenant (repeatable)', collect)
+    .option('--org <name>', 'an org of a multi-org tenant (repeatable)', collect)
+    .action((options: { name: string; timeZone: string; entity?: string[]; org?: string[] }) =>
+      withDb(async (db) =>
+        print(await createTenant(db, { name: options.name, timeZone: options.timeZone, entities: options.entity, orgs: options.org })),
+      ),
+    )
+  tenant.command('list').action(() => withDb(async (db) => print(await listTenants(db))))
+  tenant
+    .command('delete <id>')
+    .description('Delete a tenant with all its data')
+    .action((id: string) =>
+      withDb(async (db) => {
+        await deleteTenant(db, id)
+        print({ id, deleted: true })
+      }),
+    )
+
+  program
+    .command('user')
+    .description('Manage users')
+    .command('create')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--username <name>', 'username')
+    .option('--email <email>', 'email address')
+    .option('--admin', 'an admin sees every job of the tenant', false)
+    .addOption(
+      new Option('--permission <name>', 'a permission (repeatable; default: all)').choices([...PERMISSIONS]).argParser(collect),
+    )
+    .option('--entity-id <id>', 'an entity the user may use (repeatable; default: all)', collect)
+    .option('--org-id <id>', 'an org the user may use (repeatable; default: all)', collect)
+    .action(
+      (options: {
+        tenant: string
+        username: string
+        email?: string
+        admin: boolean
+        permission?: string[]
+        entityId?: string[]
+        orgId?: string[]
+      }) =>
+        withDb(async (db) =>
+          print(
+            await createUser(db, options.tenant, {
+              username: options.username,
+              email: options.email,
+              admin: options.admin,
+              permissions: options.permission,
+              entityIds: options.entityId,
+              orgIds: options.orgId,
+            }),
+          ),
+        ),
+    )
+
+  program
+    .command('client')
+    .description('Manage OAuth clients')
+    .command('create')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--user <id>', 'id of the user the client acts as')
+    .action((options: { tenant: string; user: string }) =>
+      withDb(async (db) => print(await createOAuthClient(db, options.tenant, { userId: options.user }))),
+    )
+
+  program
+    .command('token')
+    .description("Print a bearer token: for a client's credentials, a tenant's user, or the default admin user")
+    .option('--client-id <id>', 'OAuth client id (default: ZJOBS_DEFAULT_CLIENT_ID)')
+    .option('--client-secret <secret>', 'OAuth client secret (default: ZJOBS_DEFAULT_CLIENT_SECRET)')
+    .option('--tenant <id>', "mint for a user of this tenant without the client's secret")
+    .option('--user <id>', 'the user (with --tenant)')
+    .option('--entity-id <id>', 'narrow the token to one entity')
+    .action((options: { clientId?: string; clientSecret?: string; tenant?: string; user?: string; entityId?: string }) =>
+      withDb(async (db, config) => {
+        const clientId = options.clientId ?? config.defaultClientId
+        const clientSecret = options.clientSecret ?? config.defaultClientSecret
+        let identity
+        if (options.tenant || options.user) {
+          if (!options.tenant || !options.user) throw new ConfigError('--tenant and --user go together')
+          const tenantRecord = await requireTenant(db, options.tenant)
+          const user = await getUser(db, tenantRecord.id, options.user)
+          if (!user) throw new ConfigError(`user ${options.user} does not exist in tenant ${tenantRecord.id}`)
+          const { rows } = await db.query<{ client_id: string }>(
+            'SELECT client_id FROM oauth_clients WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at LIMIT 1',
+            [tenantRecord.id, user.id],
+          )
+          const client = rows[0]?.client_id ?? (await createOAuthClient(db, tenantRecord.id, { userId: user.id })).client_id
+          identity = { tenant: tenantRecord, user, clientId: client }
+        } else if (clientId && clientSecret) {
+          identity = await authenticateClient(db, clientId, clientSecret)
+        } else {
+          const setup = await bootstrap(db, config)
+          identity = { tenant: setup.tenant, user: setup.user, clientId: setup.clientId }
+        }
+        const grant = await mintToken(db, config.tokenTtlSeconds, identity, options.entityId)
+        process.stdout.write(`${grant.access_token}\n`)
+      }),
+    )
+
+  return program
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv)
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof ApiError || error instanceof OAuthError
+    process.stderr.write(`zjobs: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`)
+    process.exitCode = 1
+  }
+}
+
+if (import.meta.main) await runCli(process.argv)

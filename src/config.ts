@@ -1,0 +1,151 @@
+// Every setting zjobs reads, from the environment, validated once at start.
+// The README's configuration reference lists exactly these (a test keeps them in step).
+import { resolve } from 'node:path'
+
+type Parser<T> = (raw: string, name: string) => T
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => (raw, name) => {
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`)
+  }
+  return value
+}
+const text: Parser<string> = (raw) => raw
+const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw)
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw, name) => {
+  if (!values.includes(raw as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`)
+  return raw as T
+}
+
+export class ConfigError extends Error {}
+
+interface Setting<T> {
+  env: string
+  default: string
+  description: string
+  parse: Parser<T>
+}
+
+const setting = <T>(env: string, defaultValue: string, description: string, parse: Parser<T>): Setting<T> => ({
+  env,
+  default: defaultValue,
+  description,
+  parse,
+})
+
+export const settings = {
+  port: setting('PORT', '8080', 'HTTP port the API listens on.', int(0, 65535)),
+  host: setting('HOST', '0.0.0.0', 'Interface the API binds to.', text),
+  databaseUrl: setting(
+    'DATABASE_URL',
+    '',
+    'PostgreSQL (15 or newer) connection string. Unset: embedded PostgreSQL (PGlite) in the data folder.',
+    optionalText,
+  ),
+  dataDir: setting('ZJOBS_DATA_DIR', './.zjobs', 'Data folder: the embedded database, local files, generated secrets.', text),
+  publicUrl: setting(
+    'ZJOBS_PUBLIC_URL',
+    '',
+    'Base URL clients reach this server at, used in file links. Unset: http://localhost:$PORT.',
+    optionalText,
+  ),
+  logLevel: setting(
+    'LOG_LEVEL',
+    'info',
+    'pino log level: fatal, error, warn, info, debug, trace or silent.',
+    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  ),
+  adminToken: setting(
+    'ZJOBS_ADMIN_TOKEN',
+    '',
+    'Bearer token of the /admin plane. Unset: generated on first start, kept (data folder, or the database on PostgreSQL) and printed.',
+    optionalText,
+  ),
+  defaultClientId: setting(
+    'ZJOBS_DEFAULT_CLIENT_ID',
+    '',
+    'client_id of the OAuth client created with the default tenant on first start (36 characters). Unset: random.',
+    optionalText,
+  ),
+  defaultClientSecret: setting(
+    'ZJOBS_DEFAULT_CLIENT_SECRET',
+    '',
+    'client_secret of that client (at most 42 characters). Unset: random.',
+    optionalText,
+  ),
+  tokenTtlSeconds: setting(
+    'ZJOBS_TOKEN_TTL_SECONDS',
+    '3600',
+    'Lifetime of an OAuth access token; expires_in reports one second less, as Zuora does.',
+    int(2, 86_400),
+  ),
+  maxBodyBytes: setting(
+    'ZJOBS_MAX_BODY_BYTES',
+    '10485760',
+    'Largest JSON or form request body, counted after gzip decompression (413 beyond).',
+    int(1024),
+  ),
+  rateLimitPerMinute: setting('ZJOBS_RATE_LIMIT_PER_MINUTE', '50000', 'API requests per tenant per minute.', int(1)),
+  rateLimitPerHour: setting('ZJOBS_RATE_LIMIT_PER_HOUR', '2250000', 'API requests per tenant per hour.', int(1)),
+  rateLimitPerDay: setting('ZJOBS_RATE_LIMIT_PER_DAY', '27000000', 'API requests per tenant per day.', int(1)),
+  authRateLimitPerMinute: setting(
+    'ZJOBS_AUTH_RATE_LIMIT_PER_MINUTE',
+    '2000',
+    'POST /oauth/token calls per tenant per minute.',
+    int(1),
+  ),
+  authRateLimitPerIpPerMinute: setting(
+    'ZJOBS_AUTH_RATE_LIMIT_PER_IP_PER_MINUTE',
+    '100',
+    'POST /oauth/token calls per client IP per minute.',
+    int(1),
+  ),
+  concurrencyLimit: setting(
+    'ZJOBS_CONCURRENCY_LIMIT',
+    '40',
+    'Requests a tenant may have in flight at once (Concurrency-Limit-Type Default).',
+    int(1),
+  ),
+  idempotencyTtlHours: setting(
+    'ZJOBS_IDEMPOTENCY_TTL_HOURS',
+    '24',
+    'How long an Idempotency-Key and its stored response are kept.',
+    int(1, 24 * 30),
+  ),
+  shutdownTimeoutMs: setting(
+    'ZJOBS_SHUTDOWN_TIMEOUT_MS',
+    '10000',
+    'On SIGTERM/SIGINT, how long in-flight requests and running job batches get to finish.',
+    int(0),
+  ),
+}
+
+type Settings = typeof settings
+export type Config = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never }
+
+/** Reads every setting from `env`; `overrides` (tests, CLI flags) win over the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Record<string, unknown> = {}
+  for (const [key, s] of Object.entries(settings) as [keyof Config, Setting<unknown>][]) {
+    if (key in overrides) {
+      config[key] = overrides[key]
+      continue
+    }
+    const raw = env[s.env] ?? s.default
+    config[key] = s.parse(raw.trim(), s.env)
+  }
+  const result = config as Config
+  result.dataDir = resolve(result.dataDir)
+  if (result.defaultClientId !== undefined && result.defaultClientId.length !== 36) {
+    throw new ConfigError('ZJOBS_DEFAULT_CLIENT_ID must be 36 characters long')
+  }
+  if (result.defaultClientSecret !== undefined && result.defaultClientSecret.length > 42) {
+    throw new ConfigError('ZJOBS_DEFAULT_CLIENT_SECRET must be at most 42 characters long')
+  }
+  return result
+}
+
+export function publicBaseUrl(config: Config, listeningPort?: number): string {
+  return (config.publicUrl ?? `http://localhost:${listeningPort ?? config.port}`).replace(/\/+$/, '')
+}

@@ -1,0 +1,88 @@
+// The Fastify application: Zuora's conventions as plugins every route gets, then the routes.
+import compress from '@fastify/compress'
+import formbody from '@fastify/formbody'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { ApiError, Category, notFound } from '../platform/errors.ts'
+import type { AppDeps } from './context.ts'
+import { sendError } from './errors.ts'
+import { auth } from './plugins/auth.ts'
+import { idempotency } from './plugins/idempotency.ts'
+import { limits } from './plugins/limits.ts'
+import { zuoraHeaders } from './plugins/zuora-headers.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { healthRoutes } from './routes/health.ts'
+import { oauthRoutes } from './routes/oauth.ts'
+
+// Zuora compresses only these types, and only bodies over 1000 bytes.
+const COMPRESSIBLE = /^(application\/json|application\/xml|text\/html|text\/csv|text\/plain)\b/
+
+export interface AppOptions {
+  /** Route families (and, in tests, fixtures) registered after the platform routes. */
+  routes?: FastifyPluginAsync<AppDeps>[]
+  onTenantDeleted?: ((tenantId: string) => Promise<void>)[]
+}
+
+export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // The request id is Zuora-Request-Id: always ours, never taken from the client.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: deps.config.maxBodyBytes,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+  })
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, notFound(`No such resource: ${request.method} ${request.url.split('?')[0]}`)),
+  )
+
+  await app.register(zuoraHeaders)
+  await app.register(auth, deps)
+  await app.register(limits, deps)
+  await app.register(formbody, { bodyLimit: deps.config.maxBodyBytes })
+  await app.register(idempotency, deps)
+  await app.register(compress, {
+    global: true,
+    encodings: ['gzip'],
+    threshold: 1001,
+    customTypes: COMPRESSIBLE,
+    requestEncodings: ['gzip'],
+    onUnsupportedRequestEncoding: (encoding) =>
+      new ApiError(415, Category.unsupportedRequest, `Content-Encoding ${encoding} is not supported; use gzip`),
+    onInvalidRequestPayload: () => new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data'),
+  })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'zjobs',
+        version: '0.1.0',
+        description: "Self-hosted, wire-compatible server for Zuora's asynchronous data-jobs APIs",
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Token from POST /oauth/token' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ZJOBS_ADMIN_TOKEN' },
+        },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { config: { auth: 'none', family: 'plain' }, schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes, deps)
+  await app.register(oauthRoutes, deps)
+  await app.register(adminRoutes, { ...deps, onTenantDeleted: options.onTenantDeleted ?? [] })
+  for (const routes of options.routes ?? []) await app.register(routes, deps)
+  return app
+}

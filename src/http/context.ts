@@ -1,0 +1,50 @@
+// What the HTTP layer knows about a request once the platform plugins have run.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config.ts'
+import type { TokenVerifier, Principal } from '../platform/oauth.ts'
+import type { Db } from '../storage/db.ts'
+import type { Family } from './errors.ts'
+import type { RateLimiter } from './plugins/limits.ts'
+
+export type AuthMode = 'bearer' | 'admin' | 'none'
+
+/** Where a request may read and write: the entity and orgs its headers chose. */
+export interface RequestScope {
+  /** The entity of a multi-entity tenant; null for a tenant without entities. */
+  entityId: string | null
+  /** The orgs of a multi-org tenant; null for a tenant without orgs. */
+  orgIds: string[] | null
+}
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  logger: FastifyBaseLogger
+  verifier: TokenVerifier
+  adminToken: string
+  /** Base URL clients reach this server at, for links in responses. */
+  baseUrl: () => string
+  limiter: RateLimiter
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; bearer (a tenant's OAuth token) unless said otherwise. */
+    auth?: AuthMode
+    family?: Family
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+    scope: RequestScope | null
+    zuoraVersion: string | null
+  }
+}
+
+/** The caller of a bearer-authenticated route and the scope its headers chose. */
+export function callerOf(request: { principal: Principal | null; scope: RequestScope | null }): {
+  principal: Principal
+  scope: RequestScope
+} {
+  if (!request.principal || !request.scope) throw new Error('route is not bearer-authenticated')
+  return { principal: request.principal, scope: request.scope }
+}

@@ -1,0 +1,116 @@
+// Every error a client sees, in the envelope of the API family its request belongs to.
+// No framework error body and no stack trace ever reaches a client.
+import { randomBytes } from 'node:crypto'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, Category } from '../platform/errors.ts'
+import { OAuthError } from '../platform/oauth.ts'
+
+export type Family = 'v1' | 'dataQuery' | 'customObjects' | 'oauth' | 'admin' | 'files' | 'plain'
+
+export function familyOf(url: string): Family {
+  if (url.startsWith('/query/') || url === '/query') return 'dataQuery'
+  if (url.startsWith('/objects/') || url === '/objects') return 'customObjects'
+  if (url.startsWith('/oauth/')) return 'oauth'
+  if (url.startsWith('/admin')) return 'admin'
+  if (url.startsWith('/files/')) return 'files'
+  if (url.startsWith('/v1/') || url.startsWith('/apps/')) return 'v1'
+  return 'plain'
+}
+
+/** The API gateway's 401, the same for every family (Zuora's ProxyUnauthorizedResponse). */
+export const WWW_AUTHENTICATE = 'Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API'
+export class AuthenticationError extends Error {}
+
+/** Zuora's process ids: 16 upper-case hexadecimal characters. */
+const processId = () => randomBytes(8).toString('hex').toUpperCase()
+
+const DEFAULT_RESOURCE: Partial<Record<Family, number>> = { customObjects: 710000 }
+
+function body(family: Family, error: ApiError, requestId: string): unknown {
+  const { code, resource, details } = error.options
+  switch (family) {
+    case 'dataQuery':
+      return { code: code ?? error.status, message: dataQueryMessage(error), ...details }
+    case 'customObjects':
+      return { code: code ?? Number(`${resource ?? DEFAULT_RESOURCE.customObjects}${error.category}`), message: error.message, ...details }
+    case 'oauth':
+      return {
+        error: error.status === 401 ? 'invalid_client' : error.status === 429 ? 'too_many_requests' : 'invalid_request',
+        error_description: error.message,
+      }
+    case 'files':
+      return { message: error.message }
+    default:
+      return {
+        success: false,
+        processId: processId(),
+        reasons: [{ code: String(code ?? `${resource ?? 500000}${error.category}`), message: error.message }],
+        requestId,
+        ...details,
+      }
+  }
+}
+
+// Data Query's documented messages for the two errors the framework raises.
+function dataQueryMessage(error: ApiError): string {
+  if (error.status === 415) return 'HTTP 415 Unsupported Media Type'
+  if (error.category === Category.malformedRequest) return 'Unable to process JSON'
+  return error.message
+}
+
+/** Turns anything thrown while serving a request into the ApiError a client is told. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  const fastifyError = error as FastifyError & { status?: number }
+  if (fastifyError.validation) {
+    return new ApiError(400, Category.invalidValue, validationMessage(fastifyError))
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_CP_ERR_INVALID_CONTENT_ENCODING':
+      return new ApiError(415, Category.unsupportedRequest, `Unsupported media type: ${fastifyError.message}`)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, Category.limitExceeded, 'Request body is too large')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, Category.malformedRequest, 'Request body must not be empty')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, Category.malformedRequest, 'Request body is not valid JSON')
+    case 'FST_CP_ERR_INVALID_CONTENT':
+      return new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data')
+  }
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return new ApiError(400, Category.malformedRequest, 'Request body is not valid JSON')
+  }
+  const status = fastifyError.statusCode ?? fastifyError.status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, Category.invalidValue, fastifyError.message || 'Bad request')
+  }
+  return new ApiError(500, Category.internal, 'internal server error')
+}
+
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0]
+  if (!first) return error.message
+  const where = `${error.validationContext ?? 'request'}${first.instancePath.replaceAll('/', '.')}`
+  const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues
+  return `${where} ${first.message}${allowed ? `: ${allowed.join(', ')}` : ''}`
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const family = request.routeOptions.config?.family ?? familyOf(request.url)
+  if (error instanceof AuthenticationError) {
+    return reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).send({ message: 'Authentication error' })
+  }
+  if (error instanceof OAuthError) {
+    return reply.code(error.status).send({ error: error.error, error_description: error.message })
+  }
+  const apiError = toApiError(error)
+  if (apiError.status >= 500) {
+    request.log.error({ err: error }, 'request failed')
+    if (family === 'v1' || family === 'admin') {
+      return reply.code(500).send({ reasons: [{ code: 'SystemError', message: 'internal server error' }] })
+    }
+  }
+  for (const [name, value] of Object.entries(apiError.options.headers ?? {})) reply.header(name, value)
+  return reply.code(apiError.status).send(body(family, apiError, request.id))
+}

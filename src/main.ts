@@ -1,0 +1,69 @@
+// Starts the API server: database (embedded or PostgreSQL), migrations, first-start setup,
+// the HTTP app. `zjobs start` adds signal handling and the banner (src/cli.ts).
+import type { FastifyInstance } from 'fastify'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import { publicBaseUrl, type Config } from './config.ts'
+import type { AppDeps } from './http/context.ts'
+import { buildApp, type AppOptions } from './http/app.ts'
+import { tenantRateLimiter } from './http/plugins/limits.ts'
+import { createLogger } from './log.ts'
+import { bootstrap, type Bootstrap } from './platform/bootstrap.ts'
+import { startMaintenance } from './platform/maintenance.ts'
+import { TokenVerifier } from './platform/oauth.ts'
+import { openDatabase, type Db } from './storage/db.ts'
+import { migrate } from './storage/migrate.ts'
+
+export interface RunningServer {
+  app: FastifyInstance
+  db: Db
+  url: string
+  bootstrap: Bootstrap
+  /** Stops taking requests, lets in-flight ones finish (within the shutdown timeout), closes the database. */
+  close(): Promise<void>
+}
+
+export interface ServerOptions extends AppOptions {
+  logger?: Logger
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config)
+  const db = await openDatabase(config)
+  try {
+    await migrate(db)
+    const setup = await bootstrap(db, config)
+    let port = config.port
+    const deps: AppDeps = {
+      config,
+      db,
+      logger,
+      verifier: new TokenVerifier(db),
+      adminToken: setup.adminToken,
+      baseUrl: () => publicBaseUrl(config, port),
+      limiter: tenantRateLimiter(config),
+    }
+    const app = await buildApp(deps, options)
+    await app.listen({ port: config.port, host: config.host })
+    port = (app.server.address() as AddressInfo).port
+    const maintenance = startMaintenance(db, logger, config)
+    let closing: Promise<void> | undefined
+    return {
+      app,
+      db,
+      url: `http://127.0.0.1:${port}`,
+      bootstrap: setup,
+      close: () =>
+        (closing ??= (async () => {
+          maintenance.stop()
+          const deadline = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs)
+          await app.close()
+          clearTimeout(deadline)
+          await db.close()
+        })()),
+    }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}

@@ -1,0 +1,38 @@
+// Worker-thread entry that hosts the embedded database. PGlite executes queries
+// synchronously on the thread that owns it, so it lives here, away from the thread that
+// serves HTTP, and is reached over a unix socket through the wire bridge.
+import { PGlite } from '@electric-sql/pglite'
+import { createServer } from 'node:net'
+import { rmSync } from 'node:fs'
+import { parentPort, workerData } from 'node:worker_threads'
+import { WireBridge } from './wire-bridge.ts'
+
+interface ThreadData {
+  pgdataDir: string
+  socketPath: string
+}
+
+const { pgdataDir, socketPath } = workerData as ThreadData
+const port = parentPort!
+
+try {
+  const db = await PGlite.create({ dataDir: pgdataDir })
+  const bridge = new WireBridge(db, (error) => port.postMessage({ type: 'error', message: String(error) }))
+  rmSync(socketPath, { force: true })
+  const server = createServer((socket) => bridge.attach(socket))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(socketPath, resolve)
+  })
+  port.on('message', async (message: { type: string }) => {
+    if (message.type !== 'stop') return
+    server.close()
+    bridge.closeAll()
+    await db.close()
+    rmSync(socketPath, { force: true })
+    port.postMessage({ type: 'stopped' })
+  })
+  port.postMessage({ type: 'ready' })
+} catch (error) {
+  port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+}

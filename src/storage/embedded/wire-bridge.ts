@@ -1,0 +1,225 @@
+// Serves one PGlite instance over the PostgreSQL wire protocol to many client connections,
+// so the same driver code (node-postgres, pg-boss) runs on the embedded database and on a
+// PostgreSQL server.
+//
+// PGlite is a single session. pglite-socket's multiplexer interleaves extended-protocol
+// messages of different connections (Parse from one between Bind and Execute of another:
+// "unnamed prepared statement does not exist" under load), so zjobs uses this bridge instead.
+// A connection owns the database from the first message of a unit until the unit ends
+// (Sync or a simple Query) and for as long as it keeps a transaction open; other
+// connections wait their turn in arrival order. Session state (SET, named statements) is
+// shared by all connections: zjobs code only uses SET LOCAL inside transactions.
+import type { PGlite } from '@electric-sql/pglite'
+import type { Socket } from 'node:net'
+
+const SSL_REQUEST = 80877103
+const GSSENC_REQUEST = 80877104
+const CANCEL_REQUEST = 80877102
+
+// After these the client waits for the server's answer, so a unit of work ends there.
+// Sync and Query end the protocol's implicit transaction; Flush does not (a portal stays open).
+const ENDS_UNIT = new Set(['S', 'Q', 'H'])
+const ENDS_IMPLICIT_TRANSACTION = new Set(['S', 'Q'])
+const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i
+
+interface Unit {
+  bytes: Buffer
+  last: string
+}
+
+export class WireBridge {
+  readonly #db: PGlite
+  #owner: BridgeConnection | null = null
+  readonly #queue: { connection: BridgeConnection; grant: () => void }[] = []
+  readonly #connections = new Set<BridgeConnection>()
+  readonly #onError: (error: unknown) => void
+
+  constructor(db: PGlite, onError: (error: unknown) => void = () => {}) {
+    this.#db = db
+    this.#onError = onError
+  }
+
+  attach(socket: Socket): void {
+    const connection = new BridgeConnection(this, socket)
+    this.#connections.add(connection)
+    socket.once('close', () => this.#connections.delete(connection))
+  }
+
+  closeAll(): void {
+    for (const connection of this.#connections) connection.destroy()
+  }
+
+  get db(): PGlite {
+    return this.#db
+  }
+
+  reportError(error: unknown): void {
+    this.#onError(error)
+  }
+
+  acquire(connection: BridgeConnection): Promise<void> {
+    if (this.#owner === connection) return Promise.resolve()
+    if (this.#owner === null) {
+      this.#owner = connection
+      return Promise.resolve()
+    }
+    return new Promise((grant) => this.#queue.push({ connection, grant }))
+  }
+
+  release(connection: BridgeConnection): void {
+    if (this.#owner !== connection) return
+    const next = this.#queue.shift()
+    this.#owner = next?.connection ?? null
+    next?.grant()
+  }
+
+  owns(connection: BridgeConnection): boolean {
+    return this.#owner === connection
+  }
+
+  forget(connection: BridgeConnection): void {
+    const index = this.#queue.findIndex((entry) => entry.connection === connection)
+    if (index >= 0) this.#queue.splice(index, 1)
+  }
+}
+
+class BridgeConnection {
+  readonly #bridge: WireBridge
+  readonly #socket: Socket
+  #buffer: Buffer = Buffer.alloc(0)
+  #started = false
+  #pending: Buffer[] = []
+  #work: Promise<void> = Promise.resolve()
+  #closed = false
+
+  constructor(bridge: WireBridge, socket: Socket) {
+    this.#bridge = bridge
+    this.#socket = socket
+    socket.setNoDelay(true)
+    socket.on('data', (data) => this.#receive(data))
+    socket.on('error', () => this.#close())
+    socket.on('close', () => this.#close())
+  }
+
+  destroy(): void {
+    this.#socket.destroy()
+  }
+
+  #receive(data: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? data : Buffer.concat([this.#buffer, data])
+    for (;;) {
+      if (!this.#started) {
+        if (this.#buffer.length < 8) return
+        const length = this.#buffer.readInt32BE(0)
+        if (this.#buffer.length < length) return
+        const code = this.#buffer.readInt32BE(4)
+        const message = this.#buffer.subarray(0, length)
+        this.#buffer = this.#buffer.subarray(length)
+        if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+          this.#socket.write('N')
+          continue
+        }
+        if (code === CANCEL_REQUEST) {
+          this.#socket.end()
+          return
+        }
+        this.#started = true
+        this.#schedule({ bytes: Buffer.from(message), last: 'startup' })
+        continue
+      }
+      if (this.#buffer.length < 5) return
+      const length = this.#buffer.readInt32BE(1) + 1
+      if (this.#buffer.length < length) return
+      const message = Buffer.from(this.#buffer.subarray(0, length))
+      this.#buffer = this.#buffer.subarray(length)
+      const type = String.fromCharCode(message[0])
+      if (type === 'X') {
+        this.#socket.end()
+        return
+      }
+      this.#pending.push(message)
+      if (ENDS_UNIT.has(type)) {
+        const bytes = this.#pending.length === 1 ? message : Buffer.concat(this.#pending)
+        this.#pending = []
+        this.#schedule({ bytes, last: type })
+      }
+    }
+  }
+
+  #schedule(unit: Unit): void {
+    this.#work = this.#work.then(() => this.#run(unit))
+  }
+
+  async #run(unit: Unit): Promise<void> {
+    if (this.#closed) return
+    if (unit.last === 'Q' && COPY_FROM_STDIN.test(unit.bytes.toString('utf8', 5))) {
+      // PGlite cannot take COPY data over the wire (it aborts the whole database): refuse it.
+      this.#socket.write(errorThenReady('COPY FROM STDIN is not supported by the embedded database'))
+      return
+    }
+    await this.#bridge.acquire(this)
+    const db = this.#bridge.db
+    try {
+      if (this.#closed) return
+      this.#socket.cork()
+      await db.execProtocolRawStream(unit.bytes, {
+        onRawData: (chunk) => {
+          if (!this.#closed) this.#socket.write(Buffer.from(chunk))
+        },
+      })
+      this.#socket.uncork()
+    } catch (error) {
+      this.#bridge.reportError(error)
+      this.#socket.destroy()
+    } finally {
+      const unitOpen = !ENDS_IMPLICIT_TRANSACTION.has(unit.last) && unit.last !== 'startup'
+      if (this.#closed) await this.#abandon()
+      else if (!unitOpen && !db.isInTransaction()) this.#bridge.release(this)
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#pending = []
+    this.#bridge.forget(this)
+    // If a unit is running, #run abandons ownership when it ends; otherwise do it now.
+    this.#work = this.#work.then(() => this.#abandon())
+  }
+
+  async #abandon(): Promise<void> {
+    if (!this.#bridge.owns(this)) return
+    const db = this.#bridge.db
+    try {
+      // End whatever the vanished client left open: an explicit transaction or an
+      // extended-protocol exchange that never reached Sync.
+      if (db.isInTransaction()) await db.exec('ROLLBACK')
+      await db.execProtocolRaw(SYNC)
+    } catch (error) {
+      this.#bridge.reportError(error)
+    } finally {
+      this.#bridge.release(this)
+    }
+  }
+}
+
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4])
+
+function errorThenReady(message: string): Buffer {
+  const fields = Buffer.concat([
+    field('S', 'ERROR'),
+    field('V', 'ERROR'),
+    field('C', '0A000'),
+    field('M', message),
+    Buffer.from([0]),
+  ])
+  const header = Buffer.alloc(5)
+  header.write('E', 0)
+  header.writeInt32BE(fields.length + 4, 1)
+  const ready = Buffer.from([0x5a, 0, 0, 0, 5, 0x49])
+  return Buffer.concat([header, fields, ready])
+}
+
+function field(code: string, value: string): Buffer {
+  return Buffer.concat([Buffer.from(code), Buffer.from(value, 'utf8'), Buffer.from([0])])
+}
