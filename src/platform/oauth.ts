@@ -9,7 +9,7 @@ import { getTenant, getUser, type Tenant, type User } from './tenants.ts'
 /** RFC 6749 §5.2 errors, the shape OAuth client libraries understand. */
 export class OAuthError extends Error {
   readonly status: number
-  readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'
+  readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'too_many_requests'
 
   constructor(status: number, error: OAuthError['error'], description: string) {
     super(description)

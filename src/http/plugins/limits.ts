@@ -15,6 +15,8 @@ export interface RateWindow {
 
 export interface RateDecision {
   allowed: boolean
+  /** The limit of the window closest to exhaustion. */
+  limit: number
   /** `50000, 50000;w=60, 2250000;w=3600, ...`: the window closest to exhaustion, then each window. */
   limitHeader: string
   remaining: number
@@ -56,6 +58,7 @@ export class RateLimiter {
     const window = this.#windows[closest]
     return {
       allowed,
+      limit: window.limit,
       limitHeader: [String(window.limit), ...this.#windows.map((w) => `${w.limit};w=${w.seconds}`)].join(', '),
       remaining: Math.max(0, window.limit - counter.counts[closest]),
       reset: Math.ceil((starts[closest] + window.seconds * 1000 - now) / 1000),

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { authenticateClient, mintToken, OAuthError } from '../../platform/oauth.ts'
 import type { AppDeps } from '../context.ts'
-import { RateLimiter } from '../plugins/limits.ts'
+import { RateLimiter, type RateDecision } from '../plugins/limits.ts'
 
 const TokenResponse = Type.Object({
   access_token: Type.String(),
@@ -53,12 +53,18 @@ export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'
     },
     async (request, reply) => {
       reply.header('Cache-Control', 'no-store')
-      const limit = (decision: ReturnType<RateLimiter['hit']>) => {
-        reply.header('X-RateLimit-Limit-minute', String(decision.limitHeader.split(',')[0]))
-        reply.header('X-RateLimit-Remaining-minute', String(decision.remaining))
+      // X-RateLimit-*-minute report the window (per IP, per tenant) closest to exhaustion.
+      let reported: RateDecision | undefined
+      const limit = (decision: RateDecision) => {
+        const share = (d: RateDecision) => d.remaining / d.limit
+        if (!reported || share(decision) < share(reported)) {
+          reported = decision
+          reply.header('X-RateLimit-Limit-minute', String(decision.limit))
+          reply.header('X-RateLimit-Remaining-minute', String(decision.remaining))
+        }
         if (!decision.allowed) {
           reply.header('Retry-After', String(decision.reset))
-          throw new OAuthError(429, 'invalid_request', 'Too many token requests; reuse a token until it expires')
+          throw new OAuthError(429, 'too_many_requests', 'Too many token requests; reuse a token until it expires')
         }
       }
       limit(perIp.hit(request.ip))

@@ -1,0 +1,85 @@
+// Checks response bodies against Zuora's own OpenAPI schemas (../shared/vendor-spec), the
+// contract a Zuora client is written against.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { Ajv, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+const SPEC_PATH =
+  process.env.ZJOBS_VENDOR_SPEC ??
+  new URL('../../../shared/vendor-spec/zuora-openapi-subset-2026-05-01.json', import.meta.url).pathname
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any
+
+function loadSpec(): Json {
+  const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8'))
+  // Allowance 1: DataQueryJobCommon.id and .createdBy say format uuid and also length 64;
+  // no value satisfies both. Real ids are 36-character UUIDs: drop the length bounds.
+  const common = spec.components?.schemas?.DataQueryJobCommon?.properties
+  for (const field of ['id', 'createdBy']) {
+    if (common?.[field]) {
+      delete common[field].minLength
+      delete common[field].maxLength
+    }
+  }
+  return spec
+}
+
+const spec = loadSpec()
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true })
+addFormats(ajv)
+// Allowance 2: the vendor file uses the non-standard formats Int32, datetime and URL; they
+// constrain nothing. (int32, int64, binary and byte are OpenAPI's own, also unchecked here.)
+for (const format of ['Int32', 'datetime', 'URL', 'int32', 'int64', 'binary', 'byte']) ajv.addFormat(format, true)
+ajv.addSchema(spec, 'vendor')
+
+const validators = new Map<string, ValidateFunction>()
+
+const pointerEscape = (part: string) => part.replaceAll('~', '~0').replaceAll('/', '~1')
+
+/**
+ * The schema the vendor gives for `method path` answering `status`. Allowance 4: the backfill
+ * envelopes are inline allOf schemas, so the path's own response schema is used, never a
+ * component name. A status the vendor does not list falls back to its 4XX/5XX/default entry.
+ */
+function validatorFor(method: string, path: string, status: number, contentType: string): ValidateFunction {
+  const key = `${method} ${path} ${status} ${contentType}`
+  let validate = validators.get(key)
+  if (validate) return validate
+  const operation = spec.paths?.[path]?.[method.toLowerCase()]
+  assert.ok(operation, `the vendor spec has no operation ${method} ${path}`)
+  const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => operation.responses?.[k])
+  assert.ok(statusKey, `the vendor spec has no ${status} response for ${method} ${path}`)
+  const content = operation.responses[statusKey].content ?? {}
+  assert.ok(content[contentType], `the vendor spec has no ${contentType} body for ${method} ${path} ${status}`)
+  const pointer = ['paths', path, method.toLowerCase(), 'responses', statusKey, 'content', contentType, 'schema']
+    .map(pointerEscape)
+    .join('/')
+  validate = ajv.compile({ $ref: `vendor#/${pointer}` })
+  validators.set(key, validate)
+  return validate
+}
+
+/** Fails the test unless `body` validates against the vendor's schema for the response. */
+export function assertVendorResponse(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
+  const validate = validatorFor(method, path, status, contentType)
+  if (!validate(body)) {
+    assert.fail(
+      `${method} ${path} ${status} does not match the vendor schema:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n` +
+        `body: ${JSON.stringify(body).slice(0, 2000)}`,
+    )
+  }
+}
+
+export function vendorOperation(method: string, path: string): Json {
+  return spec.paths?.[path]?.[method.toLowerCase()]
+}
