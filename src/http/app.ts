@@ -60,6 +60,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       new ApiError(415, Category.unsupportedRequest, `Content-Encoding ${encoding} is not supported; use gzip`),
     onInvalidRequestPayload: () => new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data'),
   })
+  // @fastify/compress also compresses any type mime-db calls compressible (application/octet-stream
+  // among them), whatever customTypes says; Zuora compresses only the COMPRESSIBLE types.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const type = reply.getHeader('content-type')
+    if (type !== undefined && !COMPRESSIBLE.test(String(type))) request.headers['x-no-compression'] = 'true'
+    return payload
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -62,6 +62,11 @@ function dataQueryMessage(error: ApiError): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error
   const fastifyError = error as FastifyError & { status?: number }
+  // @fastify/compress raises the zlib error itself (with onInvalidRequestPayload's fields copied
+  // onto it), not the ApiError app.ts returns from that option.
+  if ((error as { decompressError?: unknown }).decompressError) {
+    return new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data')
+  }
   if (fastifyError.validation) {
     return new ApiError(400, Category.invalidValue, validationMessage(fastifyError))
   }
