@@ -71,6 +71,9 @@ export interface UserInput {
 }
 
 export function isValidTimeZone(zone: string): boolean {
+  // Intl also takes UTC offsets ("+08:00"), which PostgreSQL reads with the POSIX sign
+  // (8 hours west): only zone names are accepted.
+  if (/^[+-]/.test(zone)) return false
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone })
     return true
