@@ -37,7 +37,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+    // These errors (a malformed URL) skip the onRequest hooks that set Zuora-Request-Id.
+    frameworkErrors: (error, request, reply) => sendError(request, reply.header('Zuora-Request-Id', request.id), error),
   })
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))

@@ -97,7 +97,8 @@ function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0]
   if (!first) return error.message
   const where = `${error.validationContext ?? 'request'}${first.instancePath.replaceAll('/', '.')}`
-  const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues
+  const { allowedValues: allowed, additionalProperty } = first.params as { allowedValues?: unknown[]; additionalProperty?: string }
+  if (additionalProperty !== undefined) return `${where}.${additionalProperty} is not a known field`
   return `${where} ${first.message}${allowed ? `: ${allowed.join(', ')}` : ''}`
 }
 

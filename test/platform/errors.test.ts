@@ -1,0 +1,276 @@
+// Error responses in the envelope of each API family (spec §2.3, §7.10, §7.11): unknown
+// routes, malformed and mistyped bodies, schema failures, unexpected exceptions. No framework
+// error body or internal detail ever reaches a client.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, test } from 'node:test'
+import { fixtures } from '../helpers/fixtures.ts'
+import { request, type HttpResponse } from '../helpers/http.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+
+const seen: HttpResponse[] = []
+
+/** The v1 CommonResponse failure envelope; returns its one reason. */
+function assertV1Error(response: HttpResponse, status: number, code: string | RegExp) {
+  assert.equal(response.status, status, response.text)
+  assert.match(String(response.headers['content-type']), /^application\/json/)
+  const body = response.json()
+  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
+  assert.equal(body.success, false)
+  assert.match(body.processId, /^[0-9A-F]{16}$/)
+  assert.match(body.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+  assert.equal(body.requestId, response.headers['zuora-request-id'])
+  assert.equal(body.reasons.length, 1)
+  assert.deepEqual(Object.keys(body.reasons[0]).sort(), ['code', 'message'])
+  if (typeof code === 'string') assert.equal(body.reasons[0].code, code)
+  else assert.match(body.reasons[0].code, code)
+  assert.equal(typeof body.reasons[0].message, 'string')
+  assert.ok(body.reasons[0].message.length > 0)
+  return body.reasons[0] as { code: string; message: string }
+}
+
+/** {code, message}: Data Query with the HTTP status as code, Custom Objects with an 8-digit one. */
+function assertCodeMessage(response: HttpResponse, status: number, code: number) {
+  assert.equal(response.status, status, response.text)
+  assert.match(String(response.headers['content-type']), /^application\/json/)
+  const body = response.json()
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message'])
+  assert.equal(body.code, code)
+  assert.equal(typeof body.message, 'string')
+  return body.message as string
+}
+
+describe('error responses', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({ maxBodyBytes: 4096 }, { routes: [fixtures()] })
+  })
+  after(() => server.close())
+
+  // Every response of these tests is checked for the Fastify default error shape.
+  const call = async (method: string, path: string, options: Parameters<TestServer['api']>[2] = {}) => {
+    const response = await server.api(method, path, options)
+    seen.push(response)
+    return response
+  }
+  const raw = async (path: string, options: Parameters<typeof request>[1] = {}) => {
+    const response = await request(`${server.url}${path}`, options)
+    seen.push(response)
+    return response
+  }
+  afterEach(() => {
+    for (const response of seen.splice(0)) {
+      assert.match(String(response.headers['zuora-request-id']), /^[0-9a-f-]{36}$/)
+      if (response.status < 400 || response.body.length === 0) continue
+      const body = response.json()
+      const fastifyShape = 'statusCode' in body || ('error' in body && 'message' in body && !('error_description' in body))
+      assert.ok(!fastifyShape, `Fastify's error shape reached the client: ${response.text}`)
+    }
+  })
+
+  const json = { 'content-type': 'application/json' }
+
+  describe('unknown routes', () => {
+    test('/v1: 404 in the v1 CommonResponse with code 50000040', async () => {
+      for (const [method, path] of [
+        ['GET', '/v1/no-such-thing'],
+        ['GET', '/v1/no/such/thing?x=1'],
+        ['POST', '/v1/no-such-thing'],
+        ['DELETE', '/v1/fixtures/whoami'],
+      ]) {
+        const response = await call(method, path)
+        const reason = assertV1Error(response, 404, '50000040')
+        assert.match(reason.message, new RegExp(`${method} ${path.split('?')[0]}`))
+      }
+    })
+
+    test('unknown routes answer 404 whether or not a token is sent', async () => {
+      const response = await raw('/v1/no-such-thing')
+      assertV1Error(response, 404, '50000040')
+    })
+
+    test('/query: 404 as {code: 404, message}', async () => {
+      const message = assertCodeMessage(await call('GET', '/query/no-such-thing'), 404, 404)
+      assert.match(message, /no-such-thing/)
+      assertCodeMessage(await call('POST', '/query/jobs/extra/path', { body: {} }), 404, 404)
+    })
+
+    test('/objects: 404 as {code: 71000040, message}', async () => {
+      const message = assertCodeMessage(await call('GET', '/objects/no-such-thing'), 404, 71000040)
+      assert.match(message, /no-such-thing/)
+    })
+  })
+
+  describe('malformed JSON', () => {
+    const bodies = ['{"n": 1, "kind": ', '{n: 1}', 'not json at all', '[1, 2']
+
+    test('/v1: 400 with a category 90 code', async () => {
+      for (const body of bodies) {
+        assertV1Error(await call('POST', '/v1/fixtures/typed', { body, headers: json }), 400, /^\d{6}90$/)
+      }
+      assertV1Error(await call('POST', '/v1/fixtures/counter', { body: '{"a":', headers: json }), 400, '50000090')
+    })
+
+    test("/query: 400 'Unable to process JSON'", async () => {
+      for (const body of bodies) {
+        const response = await call('POST', '/query/fixtures/typed', { body, headers: json })
+        assert.equal(response.status, 400)
+        assert.deepEqual(response.json(), { code: 400, message: 'Unable to process JSON' })
+      }
+    })
+
+    test('/objects: 400 with code 71000090', async () => {
+      assertCodeMessage(await call('POST', '/objects/fixtures/typed', { body: '{"n":', headers: json }), 400, 71000090)
+    })
+
+    test('an empty JSON body is malformed too', async () => {
+      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: '', headers: json }), 400, /^\d{6}(90|20|22)$/)
+      const query = await call('POST', '/query/fixtures/typed', { body: '', headers: json })
+      assert.equal(query.status, 400)
+      assert.equal(query.json().code, 400)
+    })
+  })
+
+  describe('content type', () => {
+    test('/query: an unsupported content type gets exactly {"code":415,"message":"HTTP 415 Unsupported Media Type"}', async () => {
+      for (const type of ['application/xml', 'image/png', 'application/x-custom']) {
+        const response = await call('POST', '/query/fixtures/typed', {
+          body: '{"n":1,"kind":"a"}',
+          headers: { 'content-type': type },
+        })
+        assert.equal(response.status, 415, `${type}: ${response.text}`)
+        assert.equal(response.text, '{"code":415,"message":"HTTP 415 Unsupported Media Type"}')
+      }
+    })
+
+    test('/query: a body without a content type gets 415', async () => {
+      const response = await call('POST', '/query/fixtures/typed', { body: Buffer.from('{"n":1,"kind":"a"}') })
+      assert.equal(response.status, 415, response.text)
+      assert.equal(response.text, '{"code":415,"message":"HTTP 415 Unsupported Media Type"}')
+    })
+
+    test('/v1 and /objects: 415 in the family shape', async () => {
+      assertV1Error(
+        await call('POST', '/v1/fixtures/typed', { body: '<n>1</n>', headers: { 'content-type': 'application/xml' } }),
+        415,
+        '50000045',
+      )
+      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: Buffer.from('{"n":1,"kind":"a"}') }), 415, '50000045')
+      assertCodeMessage(
+        await call('POST', '/objects/fixtures/typed', { body: '<n>1</n>', headers: { 'content-type': 'application/xml' } }),
+        415,
+        71000045,
+      )
+    })
+
+    test('a JSON content type with a charset is accepted', async () => {
+      const response = await call('POST', '/query/fixtures/typed', {
+        body: '{"n":1,"kind":"a"}',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      })
+      assert.equal(response.status, 200, response.text)
+      assert.deepEqual(response.json(), { echo: { n: 1, kind: 'a' } })
+    })
+  })
+
+  describe('schema validation', () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['a wrong type', { n: 'seven', kind: 'a' }, /\bn\b.*integer/],
+      ['a fractional number for an integer', { n: 1.5, kind: 'a' }, /\bn\b.*integer/],
+      ['an unknown enum value', { n: 1, kind: 'z' }, /\bkind\b.*\ba, b\b/],
+      ['an extra property', { n: 1, kind: 'a', surprise: true }, /\bsurprise\b/],
+      ['a missing required property', { kind: 'a' }, /\bn\b/],
+      ['a body that is not an object', [1, 2], /object/],
+    ]
+    for (const [what, body, field] of cases) {
+      test(`${what}: 400 naming the field, in every family`, async () => {
+        const v1 = assertV1Error(await call('POST', '/v1/fixtures/typed', { body }), 400, /^\d{6}2\d$/)
+        assert.match(v1.message, field)
+        const query = assertCodeMessage(await call('POST', '/query/fixtures/typed', { body }), 400, 400)
+        assert.match(query, field)
+        const objects = await call('POST', '/objects/fixtures/typed', { body })
+        assert.match(assertCodeMessage(objects, 400, objects.json().code), field)
+        assert.match(String(objects.json().code), /^7\d{5}2\d$/)
+      })
+    }
+
+    test('a valid body passes', async () => {
+      const response = await call('POST', '/v1/fixtures/typed', { body: { n: 7, kind: 'b' } })
+      assert.equal(response.status, 200)
+      assert.deepEqual(response.json(), { echo: { n: 7, kind: 'b' } })
+    })
+  })
+
+  describe('unexpected exceptions', () => {
+    const assertNoLeak = (response: HttpResponse) => {
+      for (const word of ['secret', 'stack', 'internal detail', '/srv/', 'thing.ts', '.ts:', 'Error:']) {
+        assert.ok(!response.text.includes(word), `the body leaks "${word}": ${response.text}`)
+      }
+    }
+
+    test('/v1: exactly the ErrorResponse body', async () => {
+      const response = await call('GET', '/v1/fixtures/boom')
+      assert.equal(response.status, 500)
+      assert.match(String(response.headers['content-type']), /^application\/json/)
+      assert.equal(response.text, '{"reasons":[{"code":"SystemError","message":"internal server error"}]}')
+      assertNoLeak(response)
+    })
+
+    test("/query: {code: 500, message: 'internal server error'}", async () => {
+      const response = await call('GET', '/query/fixtures/boom')
+      assert.equal(response.status, 500)
+      assert.deepEqual(response.json(), { code: 500, message: 'internal server error' })
+      assertNoLeak(response)
+    })
+
+    test('/objects: {code, message} with an internal-error code', async () => {
+      const response = await call('GET', '/objects/fixtures/boom')
+      assert.equal(assertCodeMessage(response, 500, 71000060), 'internal server error')
+      assertNoLeak(response)
+    })
+
+    test('also with a gzip-accepting client', async () => {
+      const response = await call('GET', '/v1/fixtures/boom', { headers: { 'accept-encoding': 'gzip' } })
+      assert.equal(response.status, 500)
+      assert.equal(response.text, '{"reasons":[{"code":"SystemError","message":"internal server error"}]}')
+    })
+  })
+
+  describe('other framework errors', () => {
+    test('a body over the size limit gets 413 in the family shape', async () => {
+      const big = { n: 1, kind: 'a', padding: 'x'.repeat(5000) }
+      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: big }), 413, '50000070')
+      assertCodeMessage(await call('POST', '/query/fixtures/typed', { body: big }), 413, 413)
+      assertCodeMessage(await call('POST', '/objects/fixtures/typed', { body: big }), 413, 71000070)
+    })
+
+    test('a malformed URL gets 400 in the family shape', async () => {
+      const v1 = await call('GET', '/v1/fixtures/%E0%A4%A')
+      assert.equal(v1.status, 400, v1.text)
+      assert.equal(v1.json().success, false)
+      const query = await call('GET', '/query/fixtures/%E0%A4%A')
+      assert.equal(query.status, 400, query.text)
+      assert.equal(query.json().code, 400)
+    })
+
+    test('the 401 of the gateway is its own documented shape', async () => {
+      const response = await raw('/v1/fixtures/whoami')
+      assert.equal(response.status, 401)
+      assert.deepEqual(response.json(), { message: 'Authentication error' })
+    })
+
+    test('admin plane errors carry no framework shape either', async () => {
+      const invalid = await call('POST', '/admin/tenants', { token: server.server.bootstrap.adminToken, body: { nome: 'x' } })
+      assert.equal(invalid.status, 400, invalid.text)
+      assert.equal(invalid.json().success, false)
+      const malformed = await call('POST', '/admin/tenants', {
+        token: server.server.bootstrap.adminToken,
+        body: '{"name":',
+        headers: json,
+      })
+      assert.equal(malformed.status, 400)
+      assert.equal(malformed.json().success, false)
+      const missing = await call('GET', '/admin/tenants/999999', { token: server.server.bootstrap.adminToken })
+      assert.equal(missing.status, 404)
+    })
+  })
+})
