@@ -2,6 +2,8 @@
 // users, OAuth clients, tokens) straight against the database.
 import { Command, Option } from 'commander'
 import { ConfigError, loadConfig, type Config } from './config.ts'
+import { startJobRunner } from './jobs/runner.ts'
+import { createLogger } from './log.ts'
 import { startServer } from './main.ts'
 import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
@@ -66,11 +68,38 @@ async function start(): Promise<void> {
   process.once('SIGINT', shutdown)
 }
 
+/** Job workers alone, no HTTP: several may share one PostgreSQL server with API processes. */
+async function work(): Promise<void> {
+  const config = loadConfig()
+  const log = createLogger(config)
+  const db = await openDatabase(config)
+  await migrate(db)
+  const runner = await startJobRunner(config, db, log, { mode: 'inline' })
+  log.info({ concurrency: config.workerConcurrency, database: db.kind }, 'zjobs worker running')
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down')
+    runner
+      .stop(config.shutdownTimeoutMs)
+      .then(() => db.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          log.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+  }
+  process.once('SIGTERM', shutdown)
+  process.once('SIGINT', shutdown)
+}
+
 export function buildCli(): Command {
   const program = new Command('zjobs').description("Self-hosted server for Zuora's asynchronous data-jobs APIs")
   program.showHelpAfterError()
 
   program.command('start').description('Run the API server (embedded database unless DATABASE_URL is set)').action(start)
+
+  program.command('worker').description('Run job workers only (no HTTP server)').action(work)
 
   program
     .command('migrate')

@@ -13,6 +13,11 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => (raw
 }
 const text: Parser<string> = (raw) => raw
 const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw)
+const bool: Parser<boolean> = (raw, name) => {
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
 const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw, name) => {
   if (!values.includes(raw as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`)
   return raw as T
@@ -113,6 +118,57 @@ export const settings = {
     'How long an Idempotency-Key and its stored response are kept.',
     int(1, 24 * 30),
   ),
+  workerConcurrency: setting(
+    'ZJOBS_WORKER_CONCURRENCY',
+    '4',
+    'Jobs a process runs at once (zjobs start and zjobs worker); 0: this process runs no jobs.',
+    int(0, 256),
+  ),
+  jobLeaseSeconds: setting(
+    'ZJOBS_JOB_LEASE_SECONDS',
+    '20',
+    "How long a running job stays its worker's without a renewal: a crashed worker's job is taken over after this.",
+    int(3, 3600),
+  ),
+  jobPollMs: setting(
+    'ZJOBS_JOB_POLL_MS',
+    '500',
+    'How often an idle worker looks for jobs (workers are also woken at once by submissions).',
+    int(10, 60_000),
+  ),
+  fileStore: setting(
+    'ZJOBS_FILE_STORE',
+    'local',
+    'Where files (uploads, results) are kept: local (the data folder) or s3 (an S3-compatible bucket, ZJOBS_S3_*).',
+    oneOf('local', 's3'),
+  ),
+  s3Endpoint: setting(
+    'ZJOBS_S3_ENDPOINT',
+    '',
+    "S3-compatible endpoint URL (MinIO, Ceph, ...). Unset: AWS S3 of ZJOBS_S3_REGION.",
+    optionalText,
+  ),
+  s3Bucket: setting('ZJOBS_S3_BUCKET', '', 'Bucket of the s3 file store (required with ZJOBS_FILE_STORE=s3).', optionalText),
+  s3Region: setting('ZJOBS_S3_REGION', 'us-east-1', 'Region of the bucket.', text),
+  s3AccessKeyId: setting(
+    'ZJOBS_S3_ACCESS_KEY_ID',
+    '',
+    "Access key of the s3 file store. Unset: the AWS SDK's default credentials (AWS_* variables, instance role).",
+    optionalText,
+  ),
+  s3SecretAccessKey: setting('ZJOBS_S3_SECRET_ACCESS_KEY', '', 'Secret key going with ZJOBS_S3_ACCESS_KEY_ID.', optionalText),
+  s3ForcePathStyle: setting(
+    'ZJOBS_S3_FORCE_PATH_STYLE',
+    'false',
+    'true: address the bucket in the path (endpoint/bucket/key), as MinIO and most S3-compatible servers need.',
+    bool,
+  ),
+  signingSecret: setting(
+    'ZJOBS_SIGNING_SECRET',
+    '',
+    'Key (at least 32 characters) of the HMAC that signs file download links. Unset: generated once and kept in the database.',
+    optionalText,
+  ),
   shutdownTimeoutMs: setting(
     'ZJOBS_SHUTDOWN_TIMEOUT_MS',
     '10000',
@@ -142,6 +198,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (result.defaultClientSecret !== undefined && result.defaultClientSecret.length > 42) {
     throw new ConfigError('ZJOBS_DEFAULT_CLIENT_SECRET must be at most 42 characters long')
+  }
+  if (result.fileStore === 's3' && !result.s3Bucket) throw new ConfigError('ZJOBS_S3_BUCKET is required with ZJOBS_FILE_STORE=s3')
+  if ((result.s3AccessKeyId === undefined) !== (result.s3SecretAccessKey === undefined)) {
+    throw new ConfigError('ZJOBS_S3_ACCESS_KEY_ID and ZJOBS_S3_SECRET_ACCESS_KEY go together')
+  }
+  if (result.signingSecret !== undefined && result.signingSecret.length < 32) {
+    throw new ConfigError('ZJOBS_SIGNING_SECRET must be at least 32 characters long')
   }
   return result
 }

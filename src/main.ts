@@ -11,12 +11,15 @@ import { createLogger } from './log.ts'
 import { bootstrap, type Bootstrap } from './platform/bootstrap.ts'
 import { startMaintenance } from './platform/maintenance.ts'
 import { TokenVerifier } from './platform/oauth.ts'
+import { startJobRunner, type JobRunner, type WorkerMode } from './jobs/runner.ts'
+import type { JobKind } from './jobs/types.ts'
 import { openDatabase, type Db } from './storage/db.ts'
 import { migrate } from './storage/migrate.ts'
 
 export interface RunningServer {
   app: FastifyInstance
   db: Db
+  jobs: JobRunner
   url: string
   bootstrap: Bootstrap
   /** Stops taking requests, lets in-flight ones finish (within the shutdown timeout), closes the database. */
@@ -25,15 +28,22 @@ export interface RunningServer {
 
 export interface ServerOptions extends AppOptions {
   logger?: Logger
+  /** Where job workers run: a worker thread (default), this thread, or nowhere. */
+  workers?: WorkerMode
+  /** With workers 'inline': job kinds to run instead of the registry's (tests). */
+  jobKinds?: JobKind[]
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config)
   const db = await openDatabase(config)
+  let jobs: JobRunner | undefined
   try {
     await migrate(db)
     const setup = await bootstrap(db, config)
     let port = config.port
+    jobs = await startJobRunner(config, db, logger, { mode: options.workers ?? 'thread', kinds: options.jobKinds })
+    const runner = jobs
     const deps: AppDeps = {
       config,
       db,
@@ -42,6 +52,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       adminToken: setup.adminToken,
       baseUrl: () => publicBaseUrl(config, port),
       limiter: tenantRateLimiter(config),
+      jobs: runner,
     }
     const app = await buildApp(deps, options)
     await app.listen({ port: config.port, host: config.host })
@@ -51,6 +62,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     return {
       app,
       db,
+      jobs: runner,
       url: `http://127.0.0.1:${port}`,
       bootstrap: setup,
       close: () =>
@@ -59,10 +71,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           const deadline = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs)
           await app.close()
           clearTimeout(deadline)
+          await runner.stop(config.shutdownTimeoutMs)
           await db.close()
         })()),
     }
   } catch (error) {
+    await jobs?.stop(0)
     await db.close()
     throw error
   }

@@ -2,6 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.ts'
 import type { TokenVerifier, Principal } from '../platform/oauth.ts'
+import type { JobSignals } from '../jobs/types.ts'
 import type { Db } from '../storage/db.ts'
 import type { Family } from './errors.ts'
 import type { RateLimiter } from './plugins/limits.ts'
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Base URL clients reach this server at, for links in responses. */
   baseUrl: () => string
   limiter: RateLimiter
+  /** Wakes the job workers when work is submitted. */
+  jobs: JobSignals
 }
 
 declare module 'fastify' {

@@ -8,6 +8,8 @@ export type Queryable = Pick<pg.PoolClient, 'query'>
 
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres'
+  /** True in the process that owns the embedded database: no other process can run jobs on it. */
+  readonly exclusive: boolean
   /** Connection settings another thread can use to open its own pool on the same database. */
   readonly connection: pg.PoolConfig
   readonly pool: pg.Pool
@@ -25,22 +27,29 @@ export interface OpenOptions {
 
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Db> {
   if (options.connection) {
-    return wrap(options.kind ?? 'postgres', options.connection, options.maxConnections ?? 10, async () => {})
+    return wrap(options.kind ?? 'postgres', options.connection, options.maxConnections ?? 10, false, async () => {})
   }
   if (config.databaseUrl) {
-    return wrap('postgres', { connectionString: config.databaseUrl }, options.maxConnections ?? 10, async () => {})
+    return wrap('postgres', { connectionString: config.databaseUrl }, options.maxConnections ?? 10, false, async () => {})
   }
   const embedded = await startEmbeddedDatabase(config.dataDir)
-  return wrap('embedded', embedded.connection, options.maxConnections ?? 4, embedded.stop)
+  return wrap('embedded', embedded.connection, options.maxConnections ?? 4, embedded.owner, embedded.stop)
 }
 
-function wrap(kind: Db['kind'], connection: pg.PoolConfig, max: number, stop: () => Promise<void>): Db {
+function wrap(
+  kind: Db['kind'],
+  connection: pg.PoolConfig,
+  max: number,
+  exclusive: boolean,
+  stop: () => Promise<void>,
+): Db {
   const pool = new pg.Pool({ ...connection, max, idleTimeoutMillis: 30_000 })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   let closing: Promise<void> | undefined
   return {
     kind,
+    exclusive,
     connection,
     pool,
     query: pool.query.bind(pool) as Db['query'],

@@ -1,0 +1,76 @@
+// Where the job workers run: in a worker thread beside the API (`zjobs start`), in the
+// calling thread (`zjobs worker`, tests), or nowhere (an API-only process).
+import type { FastifyBaseLogger } from 'fastify'
+import { Worker } from 'node:worker_threads'
+import type { Config } from '../config.ts'
+import type { Db } from '../storage/db.ts'
+import { jobKinds } from './registry.ts'
+import { releaseAllRunning } from './store.ts'
+import type { JobKind, JobSignals } from './types.ts'
+import { JobWorker } from './worker.ts'
+
+export interface JobRunner extends JobSignals {
+  stop(timeoutMs: number): Promise<void>
+}
+
+export type WorkerMode = 'thread' | 'inline' | 'none'
+
+export interface RunnerOptions {
+  mode: WorkerMode
+  /** Inline mode only: the kinds to run instead of the registry's (tests). */
+  kinds?: JobKind[]
+}
+
+export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLogger, options: RunnerOptions): Promise<JobRunner> {
+  const notifyOthers = () => {
+    // Workers in other processes (PostgreSQL only) hear of new work through NOTIFY.
+    if (db.kind === 'postgres') db.query("SELECT pg_notify('zjobs_jobs', '')").catch(() => {})
+  }
+  if (options.mode === 'none' || config.workerConcurrency === 0) {
+    return { wake: notifyOthers, stop: async () => {} }
+  }
+  if (options.mode === 'inline') {
+    if (db.exclusive) await releaseAllRunning(db)
+    const worker = new JobWorker({
+      db,
+      kinds: options.kinds ?? jobKinds({ config, db, log }),
+      concurrency: config.workerConcurrency,
+      leaseSeconds: config.jobLeaseSeconds,
+      pollMs: config.jobPollMs,
+      log: log.child({ thread: 'jobs' }),
+    })
+    worker.start()
+    return {
+      wake: () => {
+        worker.wake()
+        notifyOthers()
+      },
+      stop: (timeoutMs) => worker.stop(timeoutMs),
+    }
+  }
+  const thread = new Worker(new URL('./thread.ts', import.meta.url), {
+    workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive },
+  })
+  await new Promise<void>((resolve, reject) => {
+    thread.on('message', (message: { type: string; message?: string }) => {
+      if (message.type === 'ready') resolve()
+      if (message.type === 'failed') reject(new Error(`job workers failed to start: ${message.message}`))
+    })
+    thread.once('error', reject)
+  })
+  let stopping: Promise<void> | undefined
+  return {
+    wake: () => {
+      thread.postMessage({ type: 'wake' })
+      notifyOthers()
+    },
+    stop: (timeoutMs) =>
+      (stopping ??= new Promise<void>((resolve) => {
+        thread.on('message', (message: { type: string }) => {
+          if (message.type === 'stopped') resolve()
+        })
+        thread.once('exit', () => resolve())
+        thread.postMessage({ type: 'stop', timeoutMs })
+      }).then(() => thread.terminate().then(() => {}))),
+  }
+}

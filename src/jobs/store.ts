@@ -1,0 +1,333 @@
+// Every SQL statement of the job engine, one function per statement.
+import { randomUUID } from 'node:crypto'
+import type { Queryable } from '../storage/db.ts'
+import { conflict, notFound } from '../platform/errors.ts'
+import type { ClaimedJob, Job, JobState, StopRequest } from './types.ts'
+
+const CLAIM_LOCK = 7_310_003 // arbitrary, constant: "zjobs job claims"
+
+interface JobRow {
+  tenant_id: string
+  id: string
+  kind: string
+  state: JobState
+  stop_requested: StopRequest | null
+  created_by: string | null
+  entity_id: string | null
+  org_ids: string[] | null
+  params: unknown
+  progress: unknown
+  result: unknown
+  error: string | null
+  attempts: number
+  max_attempts: number
+  created_at: Date
+  started_at: Date | null
+  updated_at: Date
+  finished_at: Date | null
+  lease_token: string | null
+}
+
+const COLUMNS = `tenant_id, id, kind, state, stop_requested, created_by, entity_id, org_ids, params, progress, result,
+  error, attempts, max_attempts, created_at, started_at, updated_at, finished_at, lease_token`
+
+function toJob<P, G, R>(row: JobRow): Job<P, G, R> {
+  return {
+    tenantId: String(row.tenant_id),
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    stopRequested: row.stop_requested,
+    createdBy: row.created_by,
+    entityId: row.entity_id,
+    orgIds: row.org_ids,
+    params: row.params as P,
+    progress: row.progress as G,
+    result: row.result as R | null,
+    error: row.error,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  }
+}
+
+export interface NewJob<P = unknown, G = unknown> {
+  tenantId: string
+  id: string
+  kind: string
+  /** 'pending' waits for input before it can run; default 'queued'. */
+  state?: 'pending' | 'queued'
+  createdBy?: string | null
+  entityId?: string | null
+  orgIds?: string[] | null
+  params: P
+  progress?: G
+  maxAttempts: number
+}
+
+/** Writes a job; run it in the transaction that stores the job's input. */
+export async function insertJob<P, G>(db: Queryable, job: NewJob<P, G>): Promise<Job<P, G>> {
+  const { rows } = await db.query<JobRow>(
+    `INSERT INTO jobs (tenant_id, id, kind, state, created_by, entity_id, org_ids, params, progress, max_attempts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+    [
+      job.tenantId,
+      job.id,
+      job.kind,
+      job.state ?? 'queued',
+      job.createdBy ?? null,
+      job.entityId ?? null,
+      job.orgIds ?? null,
+      JSON.stringify(job.params),
+      JSON.stringify(job.progress ?? {}),
+      job.maxAttempts,
+    ],
+  )
+  return toJob(rows[0])
+}
+
+export async function getJob<P = unknown, G = unknown, R = unknown>(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+): Promise<Job<P, G, R> | undefined> {
+  const { rows } = await db.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2`, [tenantId, id])
+  return rows[0] && toJob(rows[0])
+}
+
+export interface ListOptions {
+  kinds: string[]
+  states?: JobState[]
+  createdBy?: string
+  /** Scope to an entity (multi-entity tenants). */
+  entityId?: string | null
+  limit: number
+  /** Keyset cursor: jobs strictly older than this (created_at, id). */
+  before?: { createdAt: Date; id: string }
+}
+
+/** A tenant's jobs, newest first. */
+export async function listJobs<P = unknown, G = unknown, R = unknown>(
+  db: Queryable,
+  tenantId: string,
+  options: ListOptions,
+): Promise<Job<P, G, R>[]> {
+  const conditions = ['tenant_id = $1', 'kind = ANY($2)']
+  const values: unknown[] = [tenantId, options.kinds]
+  const add = (sql: string, value: unknown) => {
+    values.push(value)
+    conditions.push(sql.replace('?', `$${values.length}`))
+  }
+  if (options.states) add('state = ANY(?)', options.states)
+  if (options.createdBy) add('created_by = ?', options.createdBy)
+  if (options.entityId) add('entity_id = ?', options.entityId)
+  if (options.before) {
+    values.push(options.before.createdAt, options.before.id)
+    conditions.push(`(created_at, id) < ($${values.length - 1}, $${values.length})`)
+  }
+  values.push(options.limit)
+  const { rows } = await db.query<JobRow>(
+    `SELECT ${COLUMNS} FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+    values,
+  )
+  return rows.map((row) => toJob<P, G, R>(row))
+}
+
+export async function countJobs(db: Queryable, tenantId: string, kinds: string[], states: JobState[]): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND kind = ANY($2) AND state = ANY($3)',
+    [tenantId, kinds, states],
+  )
+  return rows[0].n
+}
+
+/** Moves a pending job (its input has arrived) to the queue. */
+export async function enqueuePending(db: Queryable, tenantId: string, id: string, params?: unknown): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'queued', params = coalesce($3::jsonb, params), run_after = now(), updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND state = 'pending'`,
+    [tenantId, id, params === undefined ? null : JSON.stringify(params)],
+  )
+  return rowCount === 1
+}
+
+export type StopResult =
+  /** The job had not started: it is now final (stopped or cancelled). */
+  | { kind: 'ended'; job: Job }
+  /** The job runs: its worker stops it between batches. */
+  | { kind: 'requested'; job: Job }
+
+/**
+ * Asks a job to stop or cancel. A job that is not running yet ends at once; a running one
+ * is flagged for its worker; a job in any other state is refused with 409 (families map it
+ * to their own error). `allowed` lists the states the family accepts the request in. Run it
+ * inside a transaction: it locks the job row.
+ */
+export async function requestStop(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+  how: StopRequest,
+  allowed: JobState[],
+): Promise<StopResult> {
+  const { rows } = await db.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+    tenantId,
+    id,
+  ])
+  const row = rows[0]
+  if (!row) throw notFound(`Job ${id} does not exist`)
+  if (!allowed.includes(row.state) || row.stop_requested) {
+    throw conflict(`Job ${id} is ${row.stop_requested ? `already ${row.stop_requested}ping` : row.state}`)
+  }
+  if (row.state === 'pending' || row.state === 'queued') {
+    const final = how === 'stop' ? 'stopped' : 'cancelled'
+    const updated = await db.query<JobRow>(
+      `UPDATE jobs SET state = $3, finished_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, id, final],
+    )
+    return { kind: 'ended', job: toJob(updated.rows[0]) }
+  }
+  const updated = await db.query<JobRow>(
+    `UPDATE jobs SET stop_requested = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [tenantId, id, how],
+  )
+  return { kind: 'requested', job: toJob(updated.rows[0]) }
+}
+
+export interface KindLimit {
+  kind: string
+  maxRunningPerTenant: number
+}
+
+/**
+ * Claims the next job for a worker, or nothing. Claims are serialised by an advisory lock so
+ * per-tenant limits are exact; among tenants under their limit, the one with the fewest
+ * running jobs goes first, so one tenant's backlog cannot starve another tenant. A running
+ * job whose lease expired (its worker died) is claimable by any other worker.
+ */
+export async function claimJob(
+  db: { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> },
+  limits: KindLimit[],
+  leaseSeconds: number,
+  workerId: string,
+): Promise<ClaimedJob | undefined> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK])
+    const { rows } = await tx.query<JobRow>(
+      `WITH limits AS (
+         SELECT * FROM unnest($1::text[], $2::int[]) AS l (kind, max_running)
+       ), running AS (
+         SELECT tenant_id, kind, count(*) AS n FROM jobs
+         WHERE state = 'running' AND kind = ANY($1) AND lease_expires_at >= now()
+         GROUP BY tenant_id, kind
+       ), candidate AS (
+         SELECT j.tenant_id, j.id FROM jobs j
+         JOIN limits l ON l.kind = j.kind
+         JOIN tenants t ON t.id = j.tenant_id
+         LEFT JOIN running r ON r.tenant_id = j.tenant_id AND r.kind = j.kind
+         WHERE j.kind = ANY($1)
+           AND ((j.state = 'queued' AND j.run_after <= now())
+             OR (j.state = 'running' AND j.lease_expires_at < now() AND j.worker_id IS DISTINCT FROM $4))
+           AND coalesce(r.n, 0) < coalesce((t.job_limits ->> j.kind)::int, l.max_running)
+         ORDER BY coalesce(r.n, 0), j.created_at, j.id
+         LIMIT 1
+         FOR UPDATE OF j SKIP LOCKED
+       )
+       UPDATE jobs SET state = 'running', lease_token = $5, lease_expires_at = now() + make_interval(secs => $3),
+         worker_id = $4, attempts = jobs.attempts + 1, started_at = coalesce(jobs.started_at, now()), updated_at = now()
+       FROM candidate WHERE jobs.tenant_id = candidate.tenant_id AND jobs.id = candidate.id
+       RETURNING ${COLUMNS.split(',').map((c) => `jobs.${c.trim()}`).join(', ')}`,
+      [limits.map((l) => l.kind), limits.map((l) => l.maxRunningPerTenant), leaseSeconds, workerId, randomUUID()],
+    )
+    const row = rows[0]
+    return row && { ...toJob(row), leaseToken: row.lease_token! }
+  })
+}
+
+/** Extends a lease; returns the job's stop request, or undefined when the lease is lost. */
+export async function renewLease(
+  db: Queryable,
+  job: ClaimedJob,
+  leaseSeconds: number,
+): Promise<{ stopRequested: StopRequest | null } | undefined> {
+  const { rows } = await db.query<{ stop_requested: StopRequest | null }>(
+    `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $4)
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 RETURNING stop_requested`,
+    [job.tenantId, job.id, job.leaseToken, leaseSeconds],
+  )
+  return rows[0] && { stopRequested: rows[0].stop_requested }
+}
+
+/** Locks the job row for a batch if this worker still holds the lease. */
+export async function lockForBatch(db: Queryable, job: ClaimedJob): Promise<{ stopRequested: StopRequest | null } | undefined> {
+  const { rows } = await db.query<{ stop_requested: StopRequest | null }>(
+    'SELECT stop_requested FROM jobs WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 FOR UPDATE',
+    [job.tenantId, job.id, job.leaseToken],
+  )
+  return rows[0] && { stopRequested: rows[0].stop_requested }
+}
+
+export async function saveProgress(db: Queryable, job: ClaimedJob, progress: unknown, leaseSeconds: number): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET progress = $4, updated_at = now(), lease_expires_at = now() + make_interval(secs => $5)
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
+    [job.tenantId, job.id, job.leaseToken, JSON.stringify(progress), leaseSeconds],
+  )
+}
+
+/** Ends a job (completed, stopped, cancelled or failed); false when the lease was lost. */
+export async function finishJob(
+  db: Queryable,
+  job: ClaimedJob,
+  state: 'completed' | 'stopped' | 'cancelled' | 'failed',
+  result: unknown,
+  error: string | null,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = $4, result = $5, error = $6, finished_at = now(), updated_at = now(),
+       stop_requested = NULL, lease_token = NULL, lease_expires_at = NULL
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
+    [job.tenantId, job.id, job.leaseToken, state, result === undefined ? null : JSON.stringify(result), error],
+  )
+  return rowCount === 1
+}
+
+/** Back to the queue after a transient failure, to run again after `delayMs`. */
+export async function retryLater(db: Queryable, job: ClaimedJob, delayMs: number, error: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'queued', error = $5, run_after = now() + make_interval(secs => $4 / 1000.0),
+       updated_at = now(), lease_token = NULL, lease_expires_at = NULL
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
+    [job.tenantId, job.id, job.leaseToken, delayMs, error],
+  )
+  return rowCount === 1
+}
+
+/** Back to the queue at once because the worker shuts down; the attempt does not count. */
+export async function releaseJob(db: Queryable, job: ClaimedJob): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), updated_at = now(),
+       lease_token = NULL, lease_expires_at = NULL
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
+    [job.tenantId, job.id, job.leaseToken],
+  )
+  return rowCount === 1
+}
+
+/**
+ * Hands every running job back to the queue. Only for the process that owns the embedded
+ * database: no other process can be running them, so they need not wait for their leases.
+ * The interrupted attempt counts, so a job that crashes the process cannot loop forever.
+ */
+export async function releaseAllRunning(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'queued', run_after = now(), updated_at = now(),
+       lease_token = NULL, lease_expires_at = NULL WHERE state = 'running'`,
+  )
+  return rowCount ?? 0
+}
+
+export const NOTIFY_CHANNEL = 'zjobs_jobs'

@@ -1,0 +1,84 @@
+// The job engine's vocabulary, shared by the engine and the API families' handlers.
+import type { FastifyBaseLogger } from 'fastify'
+import type { PoolClient } from 'pg'
+import type { Db } from '../storage/db.ts'
+
+export type JobState = 'pending' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stopped'
+export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'stopped']
+export type StopRequest = 'stop' | 'cancel'
+
+export interface Job<P = unknown, G = unknown, R = unknown> {
+  tenantId: string
+  id: string
+  kind: string
+  state: JobState
+  stopRequested: StopRequest | null
+  createdBy: string | null
+  entityId: string | null
+  orgIds: string[] | null
+  params: P
+  progress: G
+  result: R | null
+  error: string | null
+  attempts: number
+  maxAttempts: number
+  createdAt: Date
+  startedAt: Date | null
+  updatedAt: Date
+  finishedAt: Date | null
+}
+
+/** A job a worker holds: its lease token fences every write the worker makes. */
+export interface ClaimedJob<P = unknown, G = unknown> extends Job<P, G> {
+  leaseToken: string
+}
+
+/** What a handler's next step should be, decided between batches. */
+export type Next = 'continue' | StopRequest
+
+export interface JobContext<P = unknown, G = unknown> {
+  /** The job as claimed; `progress` is the last committed progress (where to resume). */
+  readonly job: ClaimedJob<P, G>
+  readonly db: Db
+  readonly log: FastifyBaseLogger
+  /** Aborted when the worker loses the job's lease or shuts down. */
+  readonly signal: AbortSignal
+  /**
+   * Runs one batch: `work` and the new progress it returns commit in one transaction, fenced
+   * by the lease, so a batch is applied once even if the job is delivered again. Before the
+   * batch runs, a stop or cancel request is honoured (the batch is skipped and the request
+   * returned); on shutdown the job is handed back to the queue (JobInterrupted).
+   */
+  commit(work: (tx: PoolClient) => Promise<G>): Promise<Next>
+  /** The stop/cancel check alone, between steps that write nothing. Renews the lease. */
+  check(): Promise<Next>
+}
+
+export interface JobOutcome<R = unknown> {
+  state: 'completed' | 'stopped' | 'cancelled'
+  result?: R
+}
+
+/** One kind of job: what runs it and how many of a tenant's may run at once. */
+export interface JobKind<P = unknown, G = unknown, R = unknown> {
+  kind: string
+  /** Running jobs of this kind per tenant; a tenant's `job_limits[kind]` overrides it. */
+  maxRunningPerTenant: number
+  run(context: JobContext<P, G>): Promise<JobOutcome<R>>
+  /** Called (best effort) after the job ends failed, to let the family record more. */
+  onFailed?(job: Job<P, G, R>, message: string, db: Db): Promise<void>
+}
+
+/** A failure retrying cannot fix (bad input, a SQL error): the job fails with this message. */
+export class JobFailure extends Error {}
+
+/** The worker is shutting down: the job goes back to the queue and resumes on the next start. */
+export class JobInterrupted extends Error {}
+
+/** Another worker took the job over (this one's lease expired): stop touching it. */
+export class JobLeaseLost extends Error {}
+
+/** The handle the API side holds on the workers: nudge them when work arrives. */
+export interface JobSignals {
+  wake(): void
+}
