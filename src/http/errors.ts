@@ -68,7 +68,7 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data')
   }
   if (fastifyError.validation) {
-    return new ApiError(400, Category.invalidValue, validationMessage(fastifyError))
+    return new ApiError(400, validationCategory(fastifyError), validationMessage(fastifyError))
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -91,6 +91,14 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(status, Category.invalidValue, fastifyError.message || 'Bad request')
   }
   return new ApiError(500, Category.internal, 'internal server error')
+}
+
+// Zuora's categories: 21 an unknown field, 22 a missing one, 20 any other invalid value.
+function validationCategory(error: FastifyError): Category {
+  const keyword = error.validation?.[0]?.keyword
+  if (keyword === 'additionalProperties') return Category.unknownField
+  if (keyword === 'required') return Category.missingField
+  return Category.invalidValue
 }
 
 function validationMessage(error: FastifyError): string {
