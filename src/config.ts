@@ -91,6 +91,12 @@ export const settings = {
     'Largest JSON or form request body, counted after gzip decompression (413 beyond).',
     int(1024),
   ),
+  importMaxBytes: setting(
+    'ZJOBS_IMPORT_MAX_BYTES',
+    '104857600',
+    'Largest CSV file a billing import takes (POST /admin/tenants/{id}/import, zjobs import), counted after gzip decompression (413 beyond).',
+    int(1024),
+  ),
   rateLimitPerMinute: setting('ZJOBS_RATE_LIMIT_PER_MINUTE', '50000', 'API requests per tenant per minute.', int(1)),
   rateLimitPerHour: setting('ZJOBS_RATE_LIMIT_PER_HOUR', '2250000', 'API requests per tenant per hour.', int(1)),
   rateLimitPerDay: setting('ZJOBS_RATE_LIMIT_PER_DAY', '27000000', 'API requests per tenant per day.', int(1)),
