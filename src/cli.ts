@@ -1,6 +1,7 @@
 // The zjobs command line: run the server, apply migrations, and the admin verbs (tenants,
 // users, OAuth clients, tokens) straight against the database.
 import { Command, Option } from 'commander'
+import { registerBillingCommands } from './billing/cli.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startJobRunner } from './jobs/runner.ts'
 import { createLogger } from './log.ts'
@@ -210,6 +211,8 @@ export function buildCli(): Command {
         process.stdout.write(`${grant.access_token}\n`)
       }),
     )
+
+  registerBillingCommands(program, withDb)
 
   return program
 }

@@ -13,6 +13,7 @@ import { idempotency } from './plugins/idempotency.ts'
 import { limits } from './plugins/limits.ts'
 import { zuoraHeaders } from './plugins/zuora-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { adminBillingRoutes } from './routes/admin-billing.ts'
 import { healthRoutes } from './routes/health.ts'
 import { oauthRoutes } from './routes/oauth.ts'
 
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(healthRoutes, deps)
   await app.register(oauthRoutes, deps)
   await app.register(adminRoutes, { ...deps, onTenantDeleted: options.onTenantDeleted ?? [] })
+  await app.register(adminBillingRoutes, deps)
   for (const routes of options.routes ?? []) await app.register(routes, deps)
   return app
 }

@@ -1,0 +1,113 @@
+// `zjobs seed` and `zjobs import`: billing data straight into a tenant's database rows.
+import { SingleBar, Presets } from 'cli-progress'
+import type { Command } from 'commander'
+import { createReadStream, statSync } from 'node:fs'
+import { ConfigError, type Config } from '../config.ts'
+import { ApiError, Category } from '../platform/errors.ts'
+import type { Db } from '../storage/db.ts'
+import { importCsv } from './import.ts'
+import { DEFAULT_BATCH_ACCOUNTS, DEFAULT_SEED, seedTenant, type SeedProgress } from './seed.ts'
+
+export type WithDb = <T>(work: (db: Db, config: Config) => Promise<T>) => Promise<T>
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+function integer(option: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${option} must be a non-negative integer, got "${raw}"`)
+  return Number(raw)
+}
+
+export function registerBillingCommands(program: Command, withDb: WithDb): void {
+  program
+    .command('seed')
+    .description('Fill a tenant with deterministic, realistic billing data (same seed, same rows)')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--accounts <n>', 'number of customer accounts')
+    .option('--seed <s>', 'seed of the generator', String(DEFAULT_SEED))
+    .option('--batch-accounts <n>', 'accounts per batch (one transaction each)', String(DEFAULT_BATCH_ACCOUNTS))
+    .action((options: { tenant: string; accounts: string; seed: string; batchAccounts: string }) => {
+      const accounts = integer('--accounts', options.accounts)
+      const seed = integer('--seed', options.seed)
+      const batchAccounts = integer('--batch-accounts', options.batchAccounts)
+      return withDb(async (db) => {
+        const bar = progressBar(accounts)
+        const started = performance.now()
+        try {
+          const result = await seedTenant(db, options.tenant, { accounts, seed, batchAccounts, onProgress: bar.update })
+          bar.stop()
+          const seconds = (performance.now() - started) / 1000
+          print({ ...result, seconds: Math.round(seconds * 10) / 10 })
+        } finally {
+          bar.stop()
+        }
+      })
+    })
+
+  program
+    .command('import')
+    .description('Import billing objects of one type from a CSV file (header: Data Query column names, with id); all rows or none')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--object <name>', 'billing object: Account, Contact, RatePlanCharge, InvoiceItem, ...')
+    .option('--entity-id <id>', 'entity the rows belong to (multi-entity tenants)')
+    .option('--org-id <id>', 'org the rows belong to (multi-org tenants)')
+    .argument('<file>', 'CSV file')
+    .action((file: string, options: { tenant: string; object: string; entityId?: string; orgId?: string }) =>
+      withDb(async (db, config) => {
+        const size = fileSize(file)
+        if (size > config.importMaxBytes) {
+          throw new ApiError(413, Category.limitExceeded, `${file} is larger than the import limit of ${config.importMaxBytes} bytes (ZJOBS_IMPORT_MAX_BYTES)`)
+        }
+        const stream = createReadStream(file)
+        try {
+          print(await importCsv(db, options.tenant, options.object, stream, {
+            maxBytes: config.importMaxBytes,
+            entityId: options.entityId,
+            orgId: options.orgId,
+          }))
+        } finally {
+          stream.destroy()
+        }
+      }),
+    )
+}
+
+function fileSize(file: string): number {
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile()) throw new ConfigError(`${file} is not a file`)
+    return stat.size
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+/** A progress bar on stderr (drawn only on a terminal); `update` fits seedTenant's onProgress. */
+function progressBar(accounts: number): { update: (progress: SeedProgress) => void; stop: () => void } {
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: 'seeding |{bar}| {percentage}% | {value}/{total} accounts | {rows} rows | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 20,
+    },
+    Presets.shades_classic,
+  )
+  let started = false
+  let stopped = false
+  return {
+    update(progress) {
+      if (!started) {
+        bar.start(accounts, 0, { rows: 0 })
+        started = true
+      }
+      bar.update(progress.accountsDone, { rows: progress.rows })
+    },
+    stop() {
+      if (started && !stopped) bar.stop()
+      stopped = true
+    },
+  }
+}
