@@ -2,7 +2,7 @@
 // users, OAuth clients, tokens) straight against the database.
 import { Command, Option } from 'commander'
 import { registerBillingCommands } from './billing/cli.ts'
-import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ConfigError, loadConfig, publicBaseUrl, type Config } from './config.ts'
 import { startJobRunner } from './jobs/runner.ts'
 import { createLogger } from './log.ts'
 import { startServer } from './main.ts'
@@ -20,6 +20,7 @@ import {
   requireTenant,
 } from './platform/tenants.ts'
 import { openDatabase, type Db } from './storage/db.ts'
+import { openFileStore } from './storage/files/store.ts'
 import { migrate } from './storage/migrate.ts'
 
 const print = (value: unknown): void => {
@@ -124,8 +125,10 @@ export function buildCli(): Command {
     .command('delete <id>')
     .description('Delete a tenant with all its data')
     .action((id: string) =>
-      withDb(async (db) => {
+      withDb(async (db, config) => {
         await deleteTenant(db, id)
+        const files = await openFileStore(db, config, () => publicBaseUrl(config))
+        await files.deleteTenant(id)
         print({ id, deleted: true })
       }),
     )

@@ -14,12 +14,14 @@ import { TokenVerifier } from './platform/oauth.ts'
 import { startJobRunner, type JobRunner, type WorkerMode } from './jobs/runner.ts'
 import type { JobKind } from './jobs/types.ts'
 import { openDatabase, type Db } from './storage/db.ts'
+import { openFileStore, sweepExpiredFiles, type FileStore } from './storage/files/store.ts'
 import { migrate } from './storage/migrate.ts'
 
 export interface RunningServer {
   app: FastifyInstance
   db: Db
   jobs: JobRunner
+  files: FileStore
   url: string
   bootstrap: Bootstrap
   /** Stops taking requests, lets in-flight ones finish (within the shutdown timeout), closes the database. */
@@ -44,30 +46,37 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let port = config.port
     jobs = await startJobRunner(config, db, logger, { mode: options.workers ?? 'thread', kinds: options.jobKinds })
     const runner = jobs
+    const baseUrl = () => publicBaseUrl(config, port)
+    const files = await openFileStore(db, config, baseUrl)
     const deps: AppDeps = {
       config,
       db,
       logger,
       verifier: new TokenVerifier(db),
       adminToken: setup.adminToken,
-      baseUrl: () => publicBaseUrl(config, port),
+      baseUrl,
       limiter: tenantRateLimiter(config),
       jobs: runner,
+      files,
     }
-    const app = await buildApp(deps, options)
+    const onTenantDeleted = [...(options.onTenantDeleted ?? []), (tenantId: string) => files.deleteTenant(tenantId)]
+    const app = await buildApp(deps, { ...options, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })
     port = (app.server.address() as AddressInfo).port
     const maintenance = startMaintenance(db, logger, config)
+    const stopSweeping = sweepExpiredFiles(files, logger)
     let closing: Promise<void> | undefined
     return {
       app,
       db,
       jobs: runner,
+      files,
       url: `http://127.0.0.1:${port}`,
       bootstrap: setup,
       close: () =>
         (closing ??= (async () => {
           maintenance.stop()
+          stopSweeping()
           const deadline = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs)
           await app.close()
           clearTimeout(deadline)

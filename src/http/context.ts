@@ -4,6 +4,7 @@ import type { Config } from '../config.ts'
 import type { TokenVerifier, Principal } from '../platform/oauth.ts'
 import type { JobSignals } from '../jobs/types.ts'
 import type { Db } from '../storage/db.ts'
+import type { FileStore } from '../storage/files/store.ts'
 import type { Family } from './errors.ts'
 import type { RateLimiter } from './plugins/limits.ts'
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   limiter: RateLimiter
   /** Wakes the job workers when work is submitted. */
   jobs: JobSignals
+  /** Files of tenants (uploads, results) and the links to download them. */
+  files: FileStore
 }
 
 declare module 'fastify' {

@@ -1,0 +1,203 @@
+// The file store: a file's bytes in a blob store (folder or S3 bucket), its metadata in the
+// `files` table, and the links clients download it from. A row is written only once the
+// bytes are stored, so no client ever sees half a file.
+import { join } from 'node:path'
+import { pipeline, Transform, type Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import type { Config } from '../../config.ts'
+import { newHexId } from '../../platform/ids.ts'
+import { parseTenantId } from '../../platform/tenants.ts'
+import type { Db } from '../db.ts'
+import type { BlobStore } from './blobs.ts'
+import { LocalBlobStore } from './local.ts'
+import { S3BlobStore, s3Client } from './s3.ts'
+import { loadSigningKey, signedQuery, verifySignedQuery, type SignedFile } from './signing.ts'
+
+export interface FileMeta {
+  /** 32 lower-case hex characters, as Zuora's file ids. */
+  id: string
+  tenantId: string
+  name: string
+  size: number
+  contentType: string
+  createdAt: Date
+  /** The user whose request made the file, if any. */
+  createdBy: string | null
+  /** When the file stops being served and is deleted; null: kept until deleted. */
+  expiresAt: Date | null
+}
+
+export interface NewFile {
+  name: string
+  contentType: string
+  stream: Readable
+  createdBy?: string
+  expiresAt?: Date
+}
+
+interface FileRow {
+  tenant_id: string
+  id: string
+  name: string
+  size: string
+  content_type: string
+  storage_key: string
+  created_at: Date
+  created_by: string | null
+  expires_at: Date | null
+}
+
+const COLUMNS = 'tenant_id, id, name, size, content_type, storage_key, created_at, created_by, expires_at'
+// Expired files are gone for clients at once, before the sweep deletes them.
+const LIVE = '(expires_at IS NULL OR expires_at > now())'
+
+const toMeta = (row: FileRow): FileMeta => ({
+  id: row.id,
+  tenantId: String(row.tenant_id),
+  name: row.name,
+  size: Number(row.size),
+  contentType: row.content_type,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  expiresAt: row.expires_at,
+})
+
+export interface FileStoreOptions {
+  db: Db
+  blobs: BlobStore
+  /** HMAC key of signed links (see signing.ts). */
+  signingKey: Buffer
+  /** Base URL clients reach this server at. */
+  baseUrl: () => string
+}
+
+export class FileStore {
+  readonly #db: Db
+  readonly #blobs: BlobStore
+  readonly #signingKey: Buffer
+  readonly #baseUrl: () => string
+
+  constructor(options: FileStoreOptions) {
+    this.#db = options.db
+    this.#blobs = options.blobs
+    this.#signingKey = options.signingKey
+    this.#baseUrl = options.baseUrl
+  }
+
+  /** Stores a file; on any failure (the stream's too) nothing of it remains. */
+  async put(tenantId: string, file: NewFile): Promise<FileMeta> {
+    const id = newHexId()
+    const key = `${parseTenantId(tenantId)}/${id}`
+    let size = 0
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length
+        done(null, chunk)
+      },
+    })
+    // pipeline hands an error of the source on to the counter, and so to the blob store.
+    const counted = pipeline(file.stream, counter, () => {})
+    try {
+      await this.#blobs.write(key, counted, file.contentType)
+      const { rows } = await this.#db.query<FileRow>(
+        `INSERT INTO files (tenant_id, id, name, size, content_type, storage_key, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [tenantId, id, file.name, size, file.contentType, key, file.createdBy ?? null, file.expiresAt ?? null],
+      )
+      return toMeta(rows[0])
+    } catch (error) {
+      counted.destroy()
+      await this.#blobs.remove(key).catch(() => {})
+      throw error
+    }
+  }
+
+  /** The metadata of a tenant's file; undefined when the tenant has no such (unexpired) file. */
+  async stat(tenantId: string, id: string): Promise<FileMeta | undefined> {
+    const row = await this.#row(tenantId, id)
+    return row && toMeta(row)
+  }
+
+  /** A tenant's file with a stream of its bytes; undefined when there is no such file. */
+  async read(tenantId: string, id: string): Promise<{ meta: FileMeta; stream: Readable } | undefined> {
+    const row = await this.#row(tenantId, id)
+    const stream = row && (await this.#blobs.read(row.storage_key))
+    return stream && { meta: toMeta(row), stream }
+  }
+
+  /** Deletes a file; false when the tenant had no such file. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const { rows } = await this.#db.query<{ storage_key: string }>(
+      'DELETE FROM files WHERE tenant_id = $1 AND id = $2 RETURNING storage_key',
+      [tenantId, id],
+    )
+    for (const row of rows) await this.#blobs.remove(row.storage_key)
+    return rows.length > 0
+  }
+
+  /** Deletes every file of a tenant: its rows (if the tenant's deletion has not) and its blobs. */
+  async deleteTenant(tenantId: string): Promise<void> {
+    const tenant = parseTenantId(tenantId)
+    await this.#db.query('DELETE FROM files WHERE tenant_id = $1', [tenant])
+    await this.#blobs.removePrefix(`${tenant}/`)
+  }
+
+  /** Deletes up to `limit` files past their expiry; returns how many it deleted. */
+  async deleteExpired(limit = 1000): Promise<number> {
+    const { rows } = await this.#db.query<{ storage_key: string }>(
+      `DELETE FROM files WHERE (tenant_id, id) IN (
+         SELECT tenant_id, id FROM files WHERE expires_at <= now() LIMIT $1
+       ) RETURNING storage_key`,
+      [limit],
+    )
+    for (const row of rows) await this.#blobs.remove(row.storage_key)
+    return rows.length
+  }
+
+  /** The tenant's own link (bearer token required), as Zuora's `.../apps/v1/files/{id}`. */
+  url(file: Pick<FileMeta, 'id'>): string {
+    return `${this.#baseUrl()}/apps/v1/files/${file.id}`
+  }
+
+  /** A link that needs no token and works for `ttlSeconds` (Data Query's `dataFile`). */
+  signedUrl(file: Pick<FileMeta, 'id' | 'tenantId'>, ttlSeconds: number): string {
+    const expires = Math.floor(Date.now() / 1000) + ttlSeconds
+    return `${this.#baseUrl()}/files/${file.id}?${signedQuery(this.#signingKey, { tenantId: file.tenantId, id: file.id, expires })}`
+  }
+
+  /** The file a signed link's id and query name, if its signature holds and it has not expired. */
+  verifySignedUrl(id: string, query: Record<string, unknown>): SignedFile | undefined {
+    return verifySignedQuery(this.#signingKey, id, query)
+  }
+
+  async #row(tenantId: string, id: string): Promise<FileRow | undefined> {
+    const { rows } = await this.#db.query<FileRow>(
+      `SELECT ${COLUMNS} FROM files WHERE tenant_id = $1 AND id = $2 AND ${LIVE}`,
+      [tenantId, id],
+    )
+    return rows[0]
+  }
+}
+
+/** The file store the configuration names, with the signing key every process shares. */
+export async function openFileStore(db: Db, config: Config, baseUrl: () => string): Promise<FileStore> {
+  const blobs =
+    config.fileStore === 's3'
+      ? new S3BlobStore(s3Client(config), config.s3Bucket!)
+      : new LocalBlobStore(join(config.dataDir, 'files'))
+  return new FileStore({ db, blobs, signingKey: await loadSigningKey(db, config.signingSecret), baseUrl })
+}
+
+/** Deletes expired files every `intervalMs`; returns the function that stops it. */
+export function sweepExpiredFiles(files: FileStore, logger: Logger, intervalMs = 10 * 60_000): () => void {
+  const sweep = async () => {
+    try {
+      while ((await files.deleteExpired()) > 0);
+    } catch (error) {
+      logger.warn({ err: error }, 'deleting expired files failed; will retry')
+    }
+  }
+  const timer = setInterval(sweep, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

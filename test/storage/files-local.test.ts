@@ -1,0 +1,3 @@
+import { fileStoreSuite } from './file-store.suite.ts'
+
+fileStoreSuite('local')
