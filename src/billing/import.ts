@@ -264,7 +264,7 @@ class Importer {
     if (pgError.code === '23505') {
       const id = /=\(\d+, ([0-9a-f]{32})\)/.exec(pgError.detail ?? '')?.[1]
       const idColumn = this.columns!.findIndex((column) => column.name === 'id')
-      const line = rows.find((row) => row.values[idColumn] === id)?.line
+      const line = rows.findLast((row) => row.values[idColumn] === id)?.line
       const where = line ? `line ${line}: ` : ''
       return conflict(`${where}${this.object.name} ${id ?? '(an id of the file)'} already exists in tenant ${this.tenant.id}`)
     }

@@ -50,6 +50,9 @@ export async function adminBillingRoutes(app: FastifyInstance, deps: Pick<AppDep
       const { tenantId } = request.params
       const { object, entityId, orgId } = request.query
       const body = request.body as Readable | undefined
+      if (!/^text\/csv\b/i.test(request.headers['content-type'] ?? '')) {
+        throw new ApiError(415, Category.unsupportedRequest, 'send the CSV file as the request body, with Content-Type: text/csv')
+      }
       if (!body || typeof body.pipe !== 'function') throw invalid('send the CSV file as the request body, with Content-Type: text/csv')
       const declared = Number(request.headers['content-length'])
       if (!request.headers['content-encoding'] && declared > deps.config.importMaxBytes) {
