@@ -476,21 +476,31 @@ describe('admin plane', () => {
   })
 
   describe('deleting a tenant', () => {
+    /** Every table of every schema with a tenant_id column, as "schema"."table". */
     async function tenantTables(): Promise<string[]> {
-      const { rows } = await server.server.db.query<{ table_name: string }>(
-        `SELECT DISTINCT c.table_name
+      const { rows } = await server.server.db.query<{ table_schema: string; table_name: string }>(
+        `SELECT DISTINCT c.table_schema, c.table_name
            FROM information_schema.columns c
            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-          WHERE c.column_name = 'tenant_id' AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-          ORDER BY 1`,
+          WHERE c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'
+            AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
+          ORDER BY 1, 2`,
       )
-      return rows.map((row) => row.table_name)
+      return rows.map((row) => (row.table_schema === 'public' ? row.table_name : `${row.table_schema}.${row.table_name}`))
     }
+
+    const quoted = (table: string) =>
+      table
+        .split('.')
+        .map((part) => `"${part}"`)
+        .join('.')
 
     async function rowsOf(tenantId: string): Promise<Record<string, number>> {
       const counts: Record<string, number> = {}
       for (const table of await tenantTables()) {
-        const { rows } = await server.server.db.query(`SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [tenantId])
+        const { rows } = await server.server.db.query(`SELECT count(*)::int AS n FROM ${quoted(table)} WHERE tenant_id = $1`, [
+          tenantId,
+        ])
         counts[table] = rows[0].n
       }
       const { rows } = await server.server.db.query('SELECT count(*)::int AS n FROM tenants WHERE id = $1', [tenantId])

@@ -47,6 +47,8 @@ export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'
       schema: {
         tags: ['oauth'],
         summary: 'Create an OAuth token (client credentials)',
+        // Authenticated by the client's credentials, not by a bearer token.
+        security: [],
         consumes: ['application/x-www-form-urlencoded'],
         response: { 200: TokenResponse, 400: OAuthErrorBody, 401: OAuthErrorBody, 429: OAuthErrorBody },
       },
