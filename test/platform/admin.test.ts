@@ -6,6 +6,7 @@ import { fixtures } from '../helpers/fixtures.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import {
   ADMIN_TOKEN,
+  backend,
   createTenantWithClient,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
@@ -645,6 +646,28 @@ describe('default credentials across restarts', () => {
       assert.equal(rows[0].n, 1, 'no extra client was made')
     } finally {
       await fourth.close()
+    }
+  })
+})
+
+describe('servers starting at once on one PostgreSQL database', { skip: backend !== 'postgres' }, () => {
+  const database = testDatabase()
+  after(async () => (await database).drop())
+
+  test('migrate and set up one default tenant between them', async () => {
+    const { overrides } = await database
+    const config = testConfig({ ...overrides, logLevel: 'silent' })
+    const servers = await Promise.all([startServer(config), startServer(config), startServer(config)])
+    try {
+      const tenantIds = new Set(servers.map((s) => s.bootstrap.tenant.id))
+      assert.equal(tenantIds.size, 1, 'every server found the same default tenant')
+      const { rows } = await servers[0].db.query('SELECT count(*)::int AS n FROM tenants WHERE is_default')
+      assert.equal(rows[0].n, 1)
+      const users = await servers[0].db.query("SELECT count(*)::int AS n FROM users WHERE username = 'admin'")
+      assert.equal(users.rows[0].n, 1)
+      for (const s of servers) await issueToken(s.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    } finally {
+      await Promise.all(servers.map((s) => s.close()))
     }
   })
 })
