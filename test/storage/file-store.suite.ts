@@ -286,10 +286,16 @@ export function fileStoreSuite(kind: 'local' | 's3') {
       const expires = Number(params.expires)
       assert.ok(Math.abs(expires - (Date.now() / 1000 + 600)) < 5, 'expires is now + ttl, in epoch seconds')
 
-      const head = await request(`${server.url}${path}?${new URLSearchParams(params)}`, { method: 'HEAD' })
-      assert.equal(head.status, 200)
-      assert.equal(head.headers['content-length'], String(data.length))
-      assert.equal(head.body.length, 0)
+      for (const head of [
+        await request(`${server.url}${path}?${new URLSearchParams(params)}`, { method: 'HEAD' }),
+        await server.api('HEAD', `/apps/v1/files/${meta.id}`),
+      ]) {
+        assert.equal(head.status, 200)
+        assert.equal(head.headers['content-type'], 'text/plain')
+        assert.equal(head.headers['content-length'], String(data.length))
+        assert.equal(head.headers['content-disposition'], 'attachment; filename="s.txt"')
+        assert.equal(head.body.length, 0)
+      }
     })
 
     test('a forged, altered, expired or incomplete signed link gets 403 and nothing else', async () => {
