@@ -171,7 +171,9 @@ const numberOf = (gen: Gen, prefix: string, ordinal: number, perAccount = 10) =>
   docNumber(prefix, gen.index * perAccount + ordinal + 1, 8)
 
 function add(gen: Gen, table: string, row: Row): void {
-  gen.out[table].push({ ...gen.scope, ...row })
+  row.entity_id = gen.scope.entity_id
+  row.org_id = gen.scope.org_id
+  gen.out[table].push(row)
 }
 
 const toAscii = (text: string) => text.normalize('NFD').replace(/[^\x20-\x7e]/g, '')

@@ -1,7 +1,6 @@
 // Deterministic randomness for the seed generator: a seeded PRNG (sfc32), ids derived from
 // the seed and an object's position, and dates relative to a fixed epoch. Nothing here reads
 // the clock or Math.random, so a seed gives the same data on any machine, any day.
-import { createHash } from 'node:crypto'
 
 /** "Now" of every seeded tenant: data spreads over the three years before it. */
 export const SEED_EPOCH = Date.UTC(2026, 9, 1) // 2026-10-01T00:00:00Z
@@ -35,10 +34,35 @@ function sfc32(a: number, b: number, c: number, d: number): () => number {
   }
 }
 
+// cyrb128 (bryc): a fast 128-bit string hash, enough to seed sfc32 and to derive ids (an MD5
+// per row cost more than the rest of the generation).
+function cyrb128(text: string): [number, number, number, number] {
+  let h1 = 1779033703
+  let h2 = 3144134277
+  let h3 = 1013904242
+  let h4 = 2773480762
+  for (let i = 0; i < text.length; i++) {
+    const k = text.charCodeAt(i)
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067)
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233)
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213)
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179)
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067)
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233)
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213)
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179)
+  h1 ^= h2 ^ h3 ^ h4
+  h2 ^= h1
+  h3 ^= h1
+  h4 ^= h1
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0]
+}
+
 /** A PRNG of its own for each (seed, stream, position): batches never depend on each other. */
 export function random(seed: number, ...key: (string | number)[]): Random {
-  const digest = createHash('md5').update(`${seed}|${key.join('|')}`).digest()
-  const next = sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12))
+  const [a, b, c, d] = cyrb128(`${seed}|${key.join('|')}`)
+  const next = sfc32(a, b, c, d)
   for (let i = 0; i < 12; i++) next() // mix the initial state
   const rng: Random = {
     next,
@@ -60,8 +84,13 @@ export function random(seed: number, ...key: (string | number)[]): Random {
 
 /** A 32-hex id derived from the seed and the object's position (same seed, same ids, in any tenant). */
 export function seededId(seed: number, ...position: (string | number)[]): string {
-  return createHash('md5').update(`zjobs-seed|${seed}|${position.join('|')}`).digest('hex')
+  const [a, b, c, d] = cyrb128(`zjobs-seed|${seed}|${position.join('|')}`)
+  return hex32(a) + hex32(b) + hex32(c) + hex32(d)
 }
+
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const hex32 = (word: number) =>
+  HEX_BYTES[word >>> 24] + HEX_BYTES[(word >>> 16) & 255] + HEX_BYTES[(word >>> 8) & 255] + HEX_BYTES[word & 255]
 
 export const addDays = (ms: number, days: number): number => ms + days * DAY_MS
 
@@ -78,11 +107,30 @@ export function addMonths(ms: number, months: number): number {
 /** Midnight UTC of the day `ms` falls on. */
 export const startOfDay = (ms: number): number => ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
 
+// Formatting dates is a large share of generation time: days are cached (a few thousand).
+const dayCache = new Map<number, string>()
+
 /** `YYYY-MM-DD` (a date column). */
-export const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+export function isoDate(ms: number): string {
+  const day = Math.floor(ms / DAY_MS)
+  let text = dayCache.get(day)
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10)
+    if (dayCache.size < 100_000) dayCache.set(day, text)
+  }
+  return text
+}
+
+const two = (n: number) => (n < 10 ? `0${n}` : String(n))
 
 /** ISO 8601 with milliseconds and Z (a timestamp column). */
-export const isoTimestamp = (ms: number): string => new Date(ms).toISOString()
+export function isoTimestamp(ms: number): string {
+  const within = ms - Math.floor(ms / DAY_MS) * DAY_MS
+  const millis = within % 1000
+  const seconds = Math.floor(within / 1000)
+  const time = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`
+  return `${isoDate(ms)}T${time}.${String(millis).padStart(3, '0')}Z`
+}
 
 /** A decimal string with 2 places from integer cents (no float rounding on the way). */
 export function cents(value: number): string {
