@@ -213,21 +213,20 @@ describe('zjobs CLI beside a running server', () => {
 
   test('token takes --client-id/--client-secret, or ZJOBS_DEFAULT_CLIENT_ID/SECRET', async () => {
     const other = await createTenantWithClient(server, { name: 'token CLI' }, { username: 'someone' })
-    const explicit = await zjobs('token', '--client-id', other.clientId, '--client-secret', other.clientSecret)
+    const [explicit, fromEnv, wrong] = await Promise.all([
+      zjobs('token', '--client-id', other.clientId, '--client-secret', other.clientSecret),
+      run(['token'], env({ ZJOBS_DEFAULT_CLIENT_ID: other.clientId, ZJOBS_DEFAULT_CLIENT_SECRET: other.clientSecret })),
+      zjobs('token', '--client-id', other.clientId, '--client-secret', 'not-the-secret'),
+    ])
     expectSuccess(explicit)
     assert.match(explicit.stdout, /^[0-9a-f]{32}\n$/)
     const me = await whoami(explicit.stdout.trim())
     assert.equal(me.tenantId, other.tenant.id)
     assert.equal(me.userId, other.user.id)
 
-    const fromEnv = await run(['token'], env({ ZJOBS_DEFAULT_CLIENT_ID: other.clientId, ZJOBS_DEFAULT_CLIENT_SECRET: other.clientSecret }))
     expectSuccess(fromEnv)
     assert.equal((await whoami(fromEnv.stdout.trim())).tenantId, other.tenant.id)
-
-    expectFailure(
-      await zjobs('token', '--client-id', other.clientId, '--client-secret', 'not-the-secret'),
-      /Invalid client_id or client_secret/,
-    )
+    expectFailure(wrong, /Invalid client_id or client_secret/)
   })
 
   test('token --tenant --user mints for that user without a secret; --entity-id narrows it', async () => {
@@ -235,7 +234,12 @@ describe('zjobs CLI beside a running server', () => {
     const user = JSON.parse((await zjobs('user', 'create', '--tenant', tenant.id, '--username', 'minted')).stdout)
     const europe = tenant.entities.find((e: { name: string }) => e.name === 'Europe')
 
-    const result = await zjobs('token', '--tenant', tenant.id, '--user', user.id, '--entity-id', europe.id)
+    const [result, wide, alone, stranger] = await Promise.all([
+      zjobs('token', '--tenant', tenant.id, '--user', user.id, '--entity-id', europe.id),
+      zjobs('token', '--tenant', tenant.id, '--user', user.id),
+      zjobs('token', '--tenant', tenant.id),
+      zjobs('token', '--tenant', tenant.id, '--user', '0'.repeat(32)),
+    ])
     expectSuccess(result)
     assert.match(result.stdout, /^[0-9a-f]{32}\n$/)
     const me = await whoami(result.stdout.trim())
@@ -244,13 +248,12 @@ describe('zjobs CLI beside a running server', () => {
     assert.equal(me.entityId, europe.id)
 
     // Without --entity-id the token covers both entities: the server asks which one.
-    const wide = await zjobs('token', '--tenant', tenant.id, '--user', user.id)
     expectSuccess(wide)
     const ambiguous = await server.api('GET', '/v1/fixtures/whoami', { token: wide.stdout.trim() })
     assert.equal(ambiguous.status, 400)
 
-    expectFailure(await zjobs('token', '--tenant', tenant.id), /--tenant and --user/)
-    expectFailure(await zjobs('token', '--tenant', tenant.id, '--user', '0'.repeat(32)), /user/)
+    expectFailure(alone, /--tenant and --user/)
+    expectFailure(stranger, /user/)
   })
 
   test('migrate reports that nothing was left to apply', async () => {
@@ -292,7 +295,7 @@ describe('zjobs CLI beside a running server', () => {
     assert.deepEqual((await server.admin('GET', `/admin/tenants/${tenantId}/users`)).json().users, usersBefore)
   })
 
-  test('a missing required option or unknown command exits non-zero without touching the database', async () => {
+  test('a missing required option or an unknown command exits non-zero and says what is wrong', async () => {
     const [missing, unknown] = await Promise.all([zjobs('tenant', 'create'), zjobs('frobnicate')])
     assert.notEqual(missing.code, 0)
     assert.match(missing.stderr, /--name/)
@@ -333,10 +336,12 @@ describe('zjobs CLI beside a running server', () => {
       t.skip('no Node.js older than 24 on this machine')
       return
     }
-    const result = await run(['migrate'], env(), older)
+    const [result, failed] = await Promise.all([
+      run(['migrate'], env(), older),
+      run(['tenant', 'create', '--name', 'x', '--time-zone', 'Nowhere/Land'], env(), older),
+    ])
     expectSuccess(result)
     assert.deepEqual(JSON.parse(result.stdout), { applied: [] })
-    const failed = await run(['tenant', 'create', '--name', 'x', '--time-zone', 'Nowhere/Land'], env(), older)
     expectFailure(failed, /Nowhere\/Land/)
   })
 })
