@@ -103,7 +103,9 @@ function progressBar(accounts: number): { update: (progress: SeedProgress) => vo
         bar.start(accounts, 0, { rows: 0 })
         started = true
       }
-      bar.update(progress.accountsDone, { rows: progress.rows })
+      // Until the first accounts are in (the catalogue batch), only the row count moves: no ETA from zero.
+      if (progress.accountsDone === 0) bar.update({ rows: progress.rows })
+      else bar.update(progress.accountsDone, { rows: progress.rows })
     },
     stop() {
       if (started && !stopped) bar.stop()
