@@ -14,6 +14,7 @@ import { limits } from './plugins/limits.ts'
 import { zuoraHeaders } from './plugins/zuora-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminBillingRoutes } from './routes/admin-billing.ts'
+import { adminJobRoutes } from './routes/admin-jobs.ts'
 import { fileRoutes } from './routes/files.ts'
 import { healthRoutes } from './routes/health.ts'
 import { oauthRoutes } from './routes/oauth.ts'
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(oauthRoutes, deps)
   await app.register(adminRoutes, { ...deps, onTenantDeleted: options.onTenantDeleted ?? [] })
   await app.register(adminBillingRoutes, deps)
+  await app.register(adminJobRoutes, deps)
   await app.register(fileRoutes, deps)
   for (const routes of options.routes ?? []) await app.register(routes, deps)
   return app

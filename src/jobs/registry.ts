@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
+import { seedJobKind } from '../billing/seed-job.ts'
 import type { JobKind } from './types.ts'
 
 export interface JobDeps {
@@ -12,5 +13,5 @@ export interface JobDeps {
 }
 
 export function jobKinds(_deps: JobDeps): JobKind[] {
-  return []
+  return [seedJobKind as JobKind]
 }
