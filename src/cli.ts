@@ -224,8 +224,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv)
   } catch (error) {
+    // Errors zjobs raises on purpose are one line; anything else also gets its stack with LOG_LEVEL=debug.
     const known = error instanceof ConfigError || error instanceof ApiError || error instanceof OAuthError
-    process.stderr.write(`zjobs: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`)
+    const message = error instanceof Error ? error.message : String(error)
+    const detail = !known && process.env.LOG_LEVEL === 'debug' && error instanceof Error ? `\n${error.stack}` : ''
+    process.stderr.write(`zjobs: ${message}${detail}\n`)
     process.exitCode = 1
   }
 }

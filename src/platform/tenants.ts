@@ -225,7 +225,8 @@ export async function createUser(db: Db, tenantId: string, input: UserInput): Pr
   for (const id of entityIds ?? []) {
     if (!tenant.entities.some((entity) => entity.id === id)) throw invalid(`entity ${id} is not an entity of this tenant`)
   }
-  for (const id of input.orgIds ?? []) {
+  const orgIds = input.orgIds?.map((id) => id.toLowerCase())
+  for (const id of orgIds ?? []) {
     if (!tenant.orgs.some((org) => org.id === id)) throw invalid(`org ${id} is not an org of this tenant`)
   }
   const id = newHexId()
@@ -233,7 +234,7 @@ export async function createUser(db: Db, tenantId: string, input: UserInput): Pr
     await db.query(
       `INSERT INTO users (tenant_id, id, username, email, is_admin, permissions, entity_ids, org_ids)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [tenant.id, id, username, input.email ?? null, input.admin ?? false, [...new Set(permissions)], entityIds ?? null, input.orgIds ?? null],
+      [tenant.id, id, username, input.email ?? null, input.admin ?? false, [...new Set(permissions)], entityIds ?? null, orgIds ?? null],
     )
   } catch (error) {
     if ((error as { code?: string }).code === '23505') throw conflict(`username "${username}" already exists in tenant ${tenant.id}`)

@@ -344,6 +344,7 @@ describe('zjobs start', () => {
       assert.notEqual(result, 0)
       assert.match(stderr, /^zjobs: /)
       assert.match(stderr, /EADDRINUSE/)
+      assert.equal(stderr.trim().split('\n').length, 1, `one line, no stack trace: ${stderr}`)
     } finally {
       busy.close()
     }
