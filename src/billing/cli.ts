@@ -3,9 +3,8 @@ import { SingleBar, Presets } from 'cli-progress'
 import type { Command } from 'commander'
 import { createReadStream, statSync } from 'node:fs'
 import { ConfigError, type Config } from '../config.ts'
-import { ApiError, Category } from '../platform/errors.ts'
 import type { Db } from '../storage/db.ts'
-import { importCsv } from './import.ts'
+import { importCsv, tooLarge } from './import.ts'
 import { DEFAULT_BATCH_ACCOUNTS, DEFAULT_SEED, seedTenant, type SeedProgress } from './seed.ts'
 
 export type WithDb = <T>(work: (db: Db, config: Config) => Promise<T>) => Promise<T>
@@ -56,9 +55,7 @@ export function registerBillingCommands(program: Command, withDb: WithDb): void 
     .action((file: string, options: { tenant: string; object: string; entityId?: string; orgId?: string }) =>
       withDb(async (db, config) => {
         const size = fileSize(file)
-        if (size > config.importMaxBytes) {
-          throw new ApiError(413, Category.limitExceeded, `${file} is larger than the import limit of ${config.importMaxBytes} bytes (ZJOBS_IMPORT_MAX_BYTES)`)
-        }
+        if (size > config.importMaxBytes) throw tooLarge(file, config.importMaxBytes)
         const stream = createReadStream(file)
         try {
           print(await importCsv(db, options.tenant, options.object, stream, {

@@ -9,7 +9,7 @@ import { ApiError, Category, conflict, invalid } from '../platform/errors.ts'
 import { requireTenant, type Tenant } from '../platform/tenants.ts'
 import { bulkInsert, type BulkColumn } from '../storage/bulk.ts'
 import type { Db } from '../storage/db.ts'
-import { BILLING_OBJECTS, BILLING_SCHEMA, SQL_TYPES, findBillingObject, type BillingObject, type Column } from './model.ts'
+import { BILLING_OBJECTS, BILLING_SCHEMA, findBillingObject, insertColumns, type BillingObject, type Column } from './model.ts'
 
 /** Default of ZJOBS_IMPORT_MAX_BYTES. */
 export const DEFAULT_IMPORT_MAX_BYTES = 100 * 1024 * 1024
@@ -110,6 +110,10 @@ function scopeOf(tenant: Tenant, options: ImportOptions): Scope {
   return { entity_id: entityId ?? null, org_id: orgId ?? null }
 }
 
+/** The error of an import over its size limit (the API checks Content-Length, the CLI the file size, first). */
+export const tooLarge = (what: string, maxBytes: number) =>
+  new ApiError(413, Category.limitExceeded, `${what} is larger than the import limit of ${maxBytes} bytes (ZJOBS_IMPORT_MAX_BYTES)`)
+
 class TooLarge extends Error {}
 class TooManyErrors extends Error {}
 class Aborted extends Error {}
@@ -128,9 +132,7 @@ function limitBytes(maxBytes: number): Transform {
 
 function importError(error: unknown, maxBytes: number): unknown {
   if (error instanceof ApiError) return error
-  if (error instanceof TooLarge) {
-    return new ApiError(413, Category.limitExceeded, `the CSV file is larger than the import limit of ${maxBytes} bytes (ZJOBS_IMPORT_MAX_BYTES)`)
-  }
+  if (error instanceof TooLarge) return tooLarge('the CSV file', maxBytes)
   const csvError = error as { code?: string; lines?: number; message?: string }
   if (typeof csvError.code === 'string' && csvError.code.startsWith('CSV_')) {
     return invalid(`the file is not valid CSV: ${csvError.message ?? csvError.code}`)
@@ -155,6 +157,7 @@ class Importer {
   readonly object: BillingObject
   readonly scope: Scope
   columns: Column[] | undefined
+  insertColumns: BulkColumn[] = []
   converters: Convert[] = []
   buffer: { line: number; values: unknown[] }[] = []
   errors: RowError[] = []
@@ -196,6 +199,7 @@ class Importer {
     if (!seen.has('id')) problems.push('the header must include the id column')
     if (problems.length > 0) throw invalid(`invalid CSV header (line 1): ${problems.join('; ')}`)
     this.columns = names.map((name) => byName.get(name)!)
+    this.insertColumns = insertColumns(this.columns)
     this.converters = this.columns.map(converterOf)
   }
 
@@ -229,15 +233,9 @@ class Importer {
     const rows = this.buffer
     this.buffer = []
     const client = await this.transaction()
-    const columns: BulkColumn[] = [
-      { name: 'tenant_id', type: 'bigint' },
-      ...this.columns!.map((column) => ({ name: column.name, type: SQL_TYPES[column.type] })),
-      { name: 'entity_id', type: 'uuid' },
-      { name: 'org_id', type: 'text' },
-    ]
     const values = rows.map((row) => [this.tenant.id, ...row.values, this.scope.entity_id, this.scope.org_id])
     try {
-      this.inserted += await bulkInsert(client, `${BILLING_SCHEMA}.${this.object.name}`, columns, values)
+      this.inserted += await bulkInsert(client, `${BILLING_SCHEMA}.${this.object.name}`, this.insertColumns, values)
     } catch (error) {
       throw this.insertError(error, rows)
     }

@@ -698,6 +698,18 @@ export const SCOPE_COLUMNS = [
   { name: 'org_id', type: 'text', meaning: 'the org of a multi-org tenant the row belongs to; NULL otherwise' },
 ] as const
 
+/**
+ * Columns of an INSERT into a billing table: tenant_id, the given Data Query columns (all of
+ * an object's, or an import file's), then the scope columns.
+ */
+export function insertColumns(columns: readonly Column[]): { name: string; type: string }[] {
+  return [
+    { name: 'tenant_id', type: 'bigint' },
+    ...columns.map((column) => ({ name: column.name, type: SQL_TYPES[column.type] })),
+    ...SCOPE_COLUMNS.map((column) => ({ name: column.name, type: column.type })),
+  ]
+}
+
 /** The ten revenue fields the auto backfill copies from a product rate plan charge. */
 export const AUTO_BACKFILL_FIELDS = AUTO_BACKFILL.map(([api]) => api.toLowerCase())
 

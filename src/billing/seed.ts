@@ -7,7 +7,7 @@ import { conflict, invalid } from '../platform/errors.ts'
 import { requireTenant, type Tenant } from '../platform/tenants.ts'
 import { bulkInsert, type BulkColumn } from '../storage/bulk.ts'
 import type { Db, Queryable } from '../storage/db.ts'
-import { BILLING_OBJECTS, BILLING_SCHEMA, SCOPE_COLUMNS, SQL_TYPES, type BillingObject } from './model.ts'
+import { BILLING_OBJECTS, BILLING_SCHEMA, insertColumns, type BillingObject } from './model.ts'
 import { generateAccount, type SeedContext, type Tables } from './seed/accounts.ts'
 import { catalogue, catalogueRows, type Row } from './seed/catalogue.ts'
 import { seededId } from './seed/random.ts'
@@ -149,22 +149,13 @@ function seedError(error: unknown, plan: SeedPlan, batchIndex: number): unknown 
 }
 
 /** Columns of a billing table in insert order: tenant_id, the Data Query columns, the scope columns. */
-export function tableColumns(object: BillingObject): BulkColumn[] {
-  return [
-    { name: 'tenant_id', type: 'bigint' },
-    ...object.columns.map((column) => ({ name: column.name, type: SQL_TYPES[column.type] })),
-    ...SCOPE_COLUMNS.map((column) => ({ name: column.name, type: column.type })),
-  ]
-}
+export const tableColumns = (object: BillingObject): BulkColumn[] => insertColumns(object.columns)
 
 async function insertRows(tx: Queryable, tenantId: string, object: BillingObject, rows: Row[]): Promise<number> {
   const columns = tableColumns(object)
   assertKnownColumns(object, columns, rows[0])
   const names = columns.map((column) => column.name)
-  const values = rows.map((row) => {
-    row.tenant_id = tenantId
-    return names.map((name) => row[name] ?? null)
-  })
+  const values = rows.map((row) => names.map((name) => (name === 'tenant_id' ? tenantId : (row[name] ?? null))))
   return bulkInsert(tx, `${BILLING_SCHEMA}.${object.name}`, columns, values)
 }
 

@@ -3,8 +3,8 @@
 // invoice item adjustments and payments. Each account draws from its own PRNG stream and its
 // ids from its own position, so any batch of accounts can be generated on its own.
 import {
-  accountingCodes,
   auditColumns,
+  bookedAccountingCodes,
   billingPeriodName,
   type Catalogue,
   type CatalogueCharge,
@@ -443,7 +443,6 @@ function addCharge(
   const months = sub.term.initial ?? 12
   const tcv = def.type === 'Recurring' ? mrr * months : def.type === 'OneTime' ? priceMicros * (quantity ?? 1) : 0
   const o2r = sub.created >= O2R_ENABLED
-  const codes = accountingCodes(def.revenueCode)
   const revenue = o2r ? revenueColumns(catalogueCharge) : nullRevenueColumns()
   const effectiveStart = sub.start
   const chargedThrough = def.type === 'Recurring' ? isoDate(Math.min(addMonths(sub.term.termStart, periodMonths), to ?? Infinity)) : null
@@ -459,14 +458,7 @@ function addCharge(
     from: previous ? sub.created : sub.start,
     to,
     documentRevenue: {
-      accountingcode: codes.accountingcode,
-      deferredrevenueaccountingcode: codes.deferredrevenueaccountingcode,
-      recognizedrevenueaccountingcode: codes.recognizedrevenueaccountingcode,
-      contractassetaccountingcode: o2r ? codes.contractassetaccountingcode : null,
-      contractliabilityaccountingcode: o2r ? codes.contractliabilityaccountingcode : null,
-      unbilledreceivablesaccountingcode: o2r ? codes.unbilledreceivablesaccountingcode : null,
-      adjustmentrevenueaccountingcode: o2r ? codes.adjustmentrevenueaccountingcode : null,
-      adjustmentliabilityaccountingcode: o2r ? codes.adjustmentliabilityaccountingcode : null,
+      ...bookedAccountingCodes(def.revenueCode, o2r),
       revenuerecognitionrulename: def.revenue.revenuerecognitionrulename,
       excludeitembillingfromrevenueaccounting: o2r ? def.revenue.excludeitembillingfromrevenueaccounting : null,
     },
@@ -647,7 +639,6 @@ function addOrderLineItem(gen: Gen, account: Account, contacts: Contacts, order:
   const amount = Math.round((perUnit * quantity) / 10_000)
   const listPrice = Math.round((listPerUnit * quantity) / 10_000)
   const o2r = order.created >= O2R_ENABLED
-  const codes = accountingCodes(def.revenueCode)
   const fulfilled = product.productClass === 'Physical Goods' && order.date < SEED_EPOCH - 30 * DAY_MS ? quantity : 0
   const { id } = next(gen, 'orderlineitem')
   add(gen, 'orderlineitem', {
@@ -687,14 +678,7 @@ function addOrderLineItem(gen: Gen, account: Account, contacts: Contacts, order:
     relatedsubscriptionnumber: null,
     originalordernumber: null,
     originalorderlineitemnumber: null,
-    accountingcode: codes.accountingcode,
-    deferredrevenueaccountingcode: codes.deferredrevenueaccountingcode,
-    recognizedrevenueaccountingcode: codes.recognizedrevenueaccountingcode,
-    contractassetaccountingcode: o2r ? codes.contractassetaccountingcode : null,
-    contractliabilityaccountingcode: o2r ? codes.contractliabilityaccountingcode : null,
-    unbilledreceivablesaccountingcode: o2r ? codes.unbilledreceivablesaccountingcode : null,
-    adjustmentrevenueaccountingcode: o2r ? codes.adjustmentrevenueaccountingcode : null,
-    adjustmentliabilityaccountingcode: o2r ? codes.adjustmentliabilityaccountingcode : null,
+    ...bookedAccountingCodes(def.revenueCode, o2r),
     revenuerecognitionrule: def.revenue.revenuerecognitionrulename,
     // OrderLineItem's names for the two exclusion flags (spec §2.9).
     excludeitembookingfromrevenue: o2r ? def.revenue.excludeitembookingfromrevenueaccounting : null,

@@ -198,6 +198,20 @@ export function accountingCodes(revenueCode: string) {
   }
 }
 
+/** The codes a subscription or order charge carries: the five Order to Revenue ones only if booked after it was on. */
+export function bookedAccountingCodes(revenueCode: string, orderToRevenue: boolean) {
+  const codes = accountingCodes(revenueCode)
+  if (orderToRevenue) return codes
+  return {
+    ...codes,
+    contractassetaccountingcode: null,
+    contractliabilityaccountingcode: null,
+    unbilledreceivablesaccountingcode: null,
+    adjustmentrevenueaccountingcode: null,
+    adjustmentliabilityaccountingcode: null,
+  }
+}
+
 export interface CatalogueCharge {
   id: string
   def: ChargeDef

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type, type Static } from 'typebox'
 import { BILLING_OBJECTS } from '../../billing/model.ts'
-import { importCsv } from '../../billing/import.ts'
+import { importCsv, tooLarge } from '../../billing/import.ts'
 import { ApiError, Category, invalid } from '../../platform/errors.ts'
 import type { AppDeps } from '../context.ts'
 
@@ -57,7 +57,7 @@ export async function adminBillingRoutes(app: FastifyInstance, deps: Pick<AppDep
       const declared = Number(request.headers['content-length'])
       if (!request.headers['content-encoding'] && declared > deps.config.importMaxBytes) {
         body.resume()
-        throw new ApiError(413, Category.limitExceeded, `the CSV file is larger than the import limit of ${deps.config.importMaxBytes} bytes (ZJOBS_IMPORT_MAX_BYTES)`)
+        throw tooLarge('the CSV file', deps.config.importMaxBytes)
       }
       return importCsv(deps.db, tenantId, object, body, { maxBytes: deps.config.importMaxBytes, entityId, orgId })
     },
