@@ -45,21 +45,14 @@ export async function importCsv(
   input: Readable,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
-  const object = findBillingObject(objectName)
-  if (!object) {
-    input.resume() // drain what the caller sent
-    throw invalid(`unknown object "${objectName}"; importable objects: ${BILLING_OBJECTS.map((o) => o.apiName).join(', ')}`)
-  }
-  let tenant: Tenant
-  let scope: Scope
+  let target: { object: BillingObject; tenant: Tenant; scope: Scope }
   try {
-    tenant = await requireTenant(db, tenantId)
-    scope = scopeOf(tenant, options)
+    target = await resolveTarget(db, tenantId, objectName, options)
   } catch (error) {
-    input.resume()
+    input.resume() // drain what the caller sent
     throw error
   }
-  const importer = new Importer(db, tenant, object, scope)
+  const importer = new Importer(db, target.tenant, target.object, target.scope)
   const maxBytes = options.maxBytes ?? DEFAULT_IMPORT_MAX_BYTES
   const limiter = limitBytes(maxBytes)
   // Piped, not pipelined: a failed import must not destroy the caller's stream (an HTTP
@@ -74,7 +67,7 @@ export async function importCsv(
   try {
     const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true })
     await pipeline(limiter, parser, importer.sink())
-    return { object: object.name, rows: await importer.finish() }
+    return { object: target.object.name, rows: await importer.finish() }
   } catch (error) {
     await importer.abort()
     input.unpipe(limiter)
@@ -89,6 +82,15 @@ export async function importCsv(
 interface Scope {
   entity_id: string | null
   org_id: string | null
+}
+
+async function resolveTarget(db: Db, tenantId: string, objectName: string, options: ImportOptions) {
+  const object = findBillingObject(objectName)
+  if (!object) {
+    throw invalid(`unknown object "${objectName}"; importable objects: ${BILLING_OBJECTS.map((o) => o.apiName).join(', ')}`)
+  }
+  const tenant = await requireTenant(db, tenantId)
+  return { object, tenant, scope: scopeOf(tenant, options) }
 }
 
 /** The entity and org rows are imported into: explicit, and only where the tenant has them. */

@@ -15,6 +15,7 @@ describe('POST /admin/tenants/{id}/import', () => {
   let other: string
   let entities: { id: string; name: string }[]
   let multiEntity: string
+  let multiOrg: { id: string; orgs: { id: string; name: string }[] }
 
   before(async () => {
     server = await startTestServer({ importMaxBytes: MAX_BYTES })
@@ -23,6 +24,7 @@ describe('POST /admin/tenants/{id}/import', () => {
     const created = (await server.admin('POST', '/admin/tenants', { name: 'import entities', entities: ['Global', 'Europe'] })).json()
     multiEntity = created.id
     entities = created.entities
+    multiOrg = (await server.admin('POST', '/admin/tenants', { name: 'import orgs', orgs: ['NA', 'EMEA'] })).json()
     // The bystander holds rows of its own, which no import may touch.
     const seeded = await upload(other, 'Account', 'id,name\n' + hex(1) + ',Bystander Ltd\n')
     assert.equal(seeded.status, 200, seeded.text)
@@ -193,6 +195,21 @@ describe('POST /admin/tenants/{id}/import', () => {
     const { rows } = await db().query('SELECT entity_id, org_id FROM billing.account WHERE tenant_id = $1', [multiEntity])
     assert.deepEqual(rows, [{ entity_id: europe.id, org_id: null }])
     await refused(upload(tenant, 'Account', `id\n${hex(98)}\n`, {}, `&entityId=${europe.id}`), 400, /has no entities/)
+  })
+
+  test('multi-org tenants: orgId names the rows’ org; it is required there and refused elsewhere', async () => {
+    const emea = multiOrg.orgs.find((o) => o.name === 'EMEA')!
+    const missing = await upload(multiOrg.id, 'Invoice', `id,amount\n${hex(120)},10\n`)
+    assert.equal(missing.status, 400)
+    assert.match(missing.json().reasons[0].message, /is multi-org: name the org/)
+    const wrong = await upload(multiOrg.id, 'Invoice', `id,amount\n${hex(120)},10\n`, {}, `&orgId=${hex(5)}`)
+    assert.equal(wrong.status, 400)
+    assert.match(wrong.json().reasons[0].message, /is not an org of tenant/)
+    const ok = await upload(multiOrg.id, 'Invoice', `id,amount\n${hex(120)},10\n`, {}, `&orgId=${emea.id}`)
+    assert.equal(ok.status, 200, ok.text)
+    const { rows } = await db().query('SELECT amount::text, entity_id, org_id FROM billing.invoice WHERE tenant_id = $1', [multiOrg.id])
+    assert.deepEqual(rows, [{ amount: '10.000000', entity_id: null, org_id: emea.id }])
+    await refused(upload(tenant, 'Invoice', `id\n${hex(121)}\n`, {}, `&orgId=${emea.id}`), 400, /has no orgs/)
   })
 
   test('the admin token is required', async () => {
