@@ -9,6 +9,7 @@ import { startServer } from './main.ts'
 import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
 import { authenticateClient, mintToken, OAuthError } from './platform/oauth.ts'
+import { registerOutputCommands } from './query/output/cli.ts'
 import {
   createOAuthClient,
   createTenant,
@@ -216,6 +217,7 @@ export function buildCli(): Command {
     )
 
   registerBillingCommands(program, withDb)
+  registerOutputCommands(program)
 
   return program
 }
