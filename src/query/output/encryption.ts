@@ -73,6 +73,8 @@ function publicKeyOfBase64(text: string): KeyObject {
   const base64 = text.replace(/\s+/g, '')
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(base64)) throw new OutputOptionsError(`encryptionKey must be ${KEY_FORMS}: it is not base64`)
   const der = Buffer.from(base64, 'base64')
+  // Checked first: createPublicKey would quietly derive the public half of a private key.
+  if (isPrivateKeyDer(der)) throw privateKeyGiven()
   for (const type of ['spki', 'pkcs1'] as const) {
     try {
       return createPublicKey({ key: der, format: 'der', type })
@@ -80,7 +82,6 @@ function publicKeyOfBase64(text: string): KeyObject {
       // try the next encoding
     }
   }
-  if (isPrivateKeyDer(der)) throw privateKeyGiven()
   throw new OutputOptionsError(`encryptionKey must be ${KEY_FORMS}: these bytes are no public key`)
 }
 
