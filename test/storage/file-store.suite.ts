@@ -33,12 +33,16 @@ function streamOf(buffer: Buffer): Readable {
   )
 }
 
-/** `size` bytes made on the fly (each chunk numbered, so order matters), and their SHA-256 once read. */
-function generated(size: number): { stream: Readable; sha256: () => string } {
+/**
+ * `size` bytes made on the fly (each chunk numbered, so order matters), and their SHA-256 once
+ * read; `onMegabytes` is called after every 4 MB made.
+ */
+function generated(size: number, onMegabytes: () => void): { stream: Readable; sha256: () => string } {
   const hash = createHash('sha256')
   const block = randomBytes(64 * 1024)
   function* chunks() {
     for (let at = 0, n = 0; at < size; at += block.length, n++) {
+      if (at % (4 * MB) === 0) onMegabytes()
       const chunk = Buffer.from(block.subarray(0, Math.min(block.length, size - at)))
       chunk.writeUInt32BE(n, 0)
       hash.update(chunk)
@@ -60,13 +64,17 @@ function failingAfter(bytes: number): Readable {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
-/** GETs `url` hashing the body as it arrives (never holding it), for large downloads. */
-function download(url: string): Promise<{ status: number; headers: Record<string, unknown>; length: number; sha256: string }> {
+/** GETs `url` hashing the body as it arrives (never holding it); `onMegabytes` after every 4 MB. */
+function download(
+  url: string,
+  onMegabytes: () => void,
+): Promise<{ status: number; headers: Record<string, unknown>; length: number; sha256: string }> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (response) => {
       const hash = createHash('sha256')
       let length = 0
       response.on('data', (chunk: Buffer) => {
+        if (Math.floor((length + chunk.length) / (4 * MB)) > Math.floor(length / (4 * MB))) onMegabytes()
         length += chunk.length
         hash.update(chunk)
       })
@@ -78,25 +86,40 @@ function download(url: string): Promise<{ status: number; headers: Record<string
   })
 }
 
-// A full collection before each sample, so that the samples count what is held, not garbage
-// (64 KiB chunks live outside V8's heap and are collected lazily).
+// Samples follow a full collection, so that they count what is held, not garbage: 64 KiB
+// chunks live outside V8's heap and are collected lazily.
 v8.setFlagsFromString('--expose-gc')
 const collectGarbage = runInNewContext('gc') as () => void
 
-/** The highest RSS above the current one until stop() is called, sampled every 10 ms. */
-function trackRssRise(): { stop(): number } {
-  const sample = () => {
+/**
+ * How far memory rose above its start, over the samples taken: RSS, and the memory JavaScript
+ * holds (heap and buffers), which RSS can hide when freed memory is reused.
+ */
+function memoryMeter(): { sample(): void; rise(): { rss: number; held: number } } {
+  const measure = () => {
     collectGarbage()
-    return process.memoryUsage.rss()
+    const usage = process.memoryUsage()
+    return { rss: usage.rss, held: usage.heapUsed + usage.external }
   }
-  const baseline = sample()
-  let peak = baseline
-  const timer = setInterval(() => (peak = Math.max(peak, sample())), 10)
+  const baseline = measure()
+  const peak = { ...baseline }
+  const sample = () => {
+    const now = measure()
+    peak.rss = Math.max(peak.rss, now.rss)
+    peak.held = Math.max(peak.held, now.held)
+  }
   return {
-    stop() {
-      clearInterval(timer)
-      return Math.max(peak, sample()) - baseline
+    sample,
+    rise() {
+      sample()
+      return { rss: peak.rss - baseline.rss, held: peak.held - baseline.held }
     },
+  }
+}
+
+function assertBelow(rise: { rss: number; held: number }, limit: number, what: string) {
+  for (const [name, bytes] of Object.entries(rise)) {
+    assert.ok(bytes < limit, `${what} raised ${name} memory by ${(bytes / MB).toFixed(1)} MB`)
   }
 }
 
@@ -233,20 +256,18 @@ export function fileStoreSuite(kind: 'local' | 's3') {
 
     test('a 50 MB file streams in and out without the process holding it', async () => {
       const size = 50 * MB
-      const body = generated(size)
-      const upload = trackRssRise()
+      const upload = memoryMeter()
+      const body = generated(size, upload.sample)
       const meta = await files.put(tenantId, { name: 'large.bin', contentType: 'application/octet-stream', stream: body.stream })
-      const uploadRise = upload.stop()
+      assertBelow(upload.rise(), 30 * MB, 'upload')
       assert.equal(meta.size, size)
-      assert.ok(uploadRise < 30 * MB, `upload raised RSS by ${(uploadRise / MB).toFixed(1)} MB`)
 
-      const downloading = trackRssRise()
-      const got = await download(local(files.signedUrl(meta, 60)))
-      const downloadRise = downloading.stop()
+      const downloading = memoryMeter()
+      const got = await download(local(files.signedUrl(meta, 60)), downloading.sample)
+      assertBelow(downloading.rise(), 30 * MB, 'download')
       assert.equal(got.status, 200)
       assert.equal(got.length, size)
       assert.equal(got.sha256, body.sha256())
-      assert.ok(downloadRise < 30 * MB, `download raised RSS by ${(downloadRise / MB).toFixed(1)} MB`)
     })
 
     test("another tenant's file and an unknown id are the same 404, in the v1 envelope", async () => {
