@@ -12,12 +12,12 @@ import { columnTypeOfOid, resultColumnsOf } from '../../src/query/output/columns
 import { OutputOptionsError } from '../../src/query/output/errors.ts'
 import { validateOutputOptions, type Compression, type OutputFormat } from '../../src/query/output/options.ts'
 import { openResultFile } from '../../src/query/output/result-file.ts'
-import { delimitedFormatter, jsonKeys, jsonLinesFormatter } from '../../src/query/output/rows.ts'
+import { CHUNK_CHARS, delimitedFormatter, jsonKeys, jsonLinesFormatter } from '../../src/query/output/rows.ts'
 import { JOB_ID, produce, TRICKY_COLUMNS, TRICKY_CSV, TRICKY_JSONL, TRICKY_ROWS, TRICKY_TSV, unzip } from './output-helpers.ts'
 
 const text = (columns: ResultColumn[], rows: ResultRow[], separator: string) => {
   const formatter = delimitedFormatter(columns, separator)
-  return formatter.header + formatter.format(rows)
+  return formatter.header + formatter.format(rows).join('')
 }
 const varchar = (name: string): ResultColumn => ({ name, type: 'varchar' })
 
@@ -50,6 +50,19 @@ describe('delimited formats', () => {
     assert.equal(text([varchar('a,b'), varchar('say "x"'), varchar(''), varchar('id'), varchar('id')], [], ','), '"a,b","say ""x""","",id,id\n')
   })
 
+  test('a large batch comes in chunks of about CHUNK_CHARS, cut between rows', () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => TRICKY_ROWS[i % TRICKY_ROWS.length])
+    for (const formatter of [delimitedFormatter(TRICKY_COLUMNS, ','), jsonLinesFormatter(TRICKY_COLUMNS)]) {
+      const chunks = formatter.format(rows)
+      assert.ok(chunks.length > 5, `${chunks.length} chunks`)
+      for (const chunk of chunks) {
+        assert.ok(chunk.length < CHUNK_CHARS + 300, `a chunk of ${chunk.length}`)
+        assert.ok(chunk.endsWith('\n'))
+      }
+      assert.equal(chunks.join(''), formatter.format(rows.slice(0, 2500)).join('') + formatter.format(rows.slice(2500)).join(''))
+    }
+  })
+
   test('a lone \\. is quoted when it is the only column (COPY end-of-data marker)', () => {
     assert.equal(text([varchar('x')], [['\\.'], ['\\.x'], [''], [null], ['.']], ','), 'x\n"\\."\n\\.x\n""\n\n.\n')
   })
@@ -58,7 +71,7 @@ describe('delimited formats', () => {
 describe('JSON Lines', () => {
   test('one object per row, typed values, numbers verbatim, json raw on one line', () => {
     const formatter = jsonLinesFormatter(TRICKY_COLUMNS)
-    const written = formatter.header + formatter.format(TRICKY_ROWS)
+    const written = formatter.header + formatter.format(TRICKY_ROWS).join('')
     assert.equal(written, TRICKY_JSONL)
     const lines = written.split('\n').slice(0, -1)
     assert.equal(lines.length, TRICKY_ROWS.length)
@@ -68,12 +81,12 @@ describe('JSON Lines', () => {
   test('repeated labels are suffixed _2, _3..., skipping labels in use', () => {
     assert.deepEqual(jsonKeys(['id', 'id', 'id_2', 'id', 'name']), ['id', 'id_3', 'id_2', 'id_4', 'name'])
     const formatter = jsonLinesFormatter([varchar('id'), { name: 'id', type: 'bigint' }])
-    assert.equal(formatter.format([['a', '1']]), '{"id":"a","id_2":1}\n')
+    assert.deepEqual(formatter.format([['a', '1']]), ['{"id":"a","id_2":1}\n'])
   })
 
   test('labels are escaped; a result without columns gives empty objects', () => {
-    assert.equal(jsonLinesFormatter([varchar('say "x"\n')]).format([['v']]), '{"say \\"x\\"\\n":"v"}\n')
-    assert.equal(jsonLinesFormatter([]).format([[], []]), '{}\n{}\n')
+    assert.deepEqual(jsonLinesFormatter([varchar('say "x"\n')]).format([['v']]), ['{"say \\"x\\"\\n":"v"}\n'])
+    assert.deepEqual(jsonLinesFormatter([]).format([[], []]), ['{}\n{}\n'])
   })
 })
 

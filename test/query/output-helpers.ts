@@ -108,3 +108,41 @@ export const TRICKY_JSONL = [
   '{"id":"ünï©ødé 🎉","name":"\\\\.","amount":0.000000,"count":null,"active":null,"day":null,"at":null,"payload":null,"misc":"\\\\."}',
   '',
 ].join('\n')
+
+/** Ten columns of mixed types, as a typical export (account-like rows). */
+export const MIXED_COLUMNS: ResultColumn[] = [
+  { name: 'id', type: 'varchar' },
+  { name: 'accountnumber', type: 'varchar' },
+  { name: 'name', type: 'varchar' },
+  { name: 'balance', type: 'decimal' },
+  { name: 'billcycleday', type: 'bigint' },
+  { name: 'autopay', type: 'boolean' },
+  { name: 'createddate', type: 'timestamp' },
+  { name: 'lastinvoicedate', type: 'date' },
+  { name: 'status', type: 'varchar' },
+  { name: 'notes', type: 'varchar' },
+]
+
+const STATUSES = ['Active', 'Draft', 'Canceled']
+const NAMES = ['Acme Corp', 'Globex, Inc.', 'Initech', 'Umbrella "Holdings"', 'Stark Industries', 'Wayne Enterprises']
+
+/** Rows `start` to `start + count` of a deterministic stream of MIXED_COLUMNS rows (fresh strings, as a driver makes). */
+export function mixedRows(start: number, count: number): ResultRow[] {
+  const rows: ResultRow[] = new Array(count)
+  for (let n = start, i = 0; i < count; n++, i++) {
+    const hex = (n * 2654435761 >>> 0).toString(16).padStart(8, '0')
+    rows[i] = [
+      `2c92c0f9${hex}0167be58${hex}`,
+      `A${String(n).padStart(8, '0')}`,
+      `${NAMES[n % NAMES.length]} ${n}`,
+      `${(n % 100000) - 500}.${String(n % 1000000).padStart(6, '0')}`,
+      String(1 + (n % 28)),
+      n % 2 === 0 ? 't' : 'f',
+      `2025-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')} 0${n % 10}:${String(n % 60).padStart(2, '0')}:07.123+08`,
+      n % 5 === 0 ? null : `2026-0${1 + (n % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`,
+      STATUSES[n % 3],
+      n % 7 === 0 ? `note ${n}, with a comma` : n % 11 === 0 ? '' : null,
+    ]
+  }
+  return rows
+}

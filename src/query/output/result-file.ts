@@ -86,7 +86,9 @@ export function openResultFile(options: ResultFileOptions): ResultFile {
       if (input.destroyed) return failed()
       rows += batch.length
       if (batch.length === 0) return
-      if (!input.write(formatter.format(batch))) await drainedOrClosed(input)
+      let room = true
+      for (const chunk of formatter.format(batch)) room = input.write(chunk)
+      if (!room) await drainedOrClosed(input)
       if (input.destroyed) return failed()
     },
     async end() {

@@ -1,13 +1,20 @@
-// Row formatting: a batch of rows becomes one string (string concatenation builds a rope
-// without copying; the stream encodes it once), so the hot loop allocates little per value.
+// Row formatting: rows become a few strings (string concatenation builds a rope without
+// copying; the stream encodes each once), so the hot loop allocates little per value.
 import type { ColumnType, ResultColumn, ResultRow } from './columns.ts'
 
 export interface RowFormatter {
   /** The text before the first row: the header line of the delimited formats, '' for JSON Lines. */
   readonly header: string
-  /** The text of a batch of rows, each line ending with \n. */
-  format(rows: readonly ResultRow[]): string
+  /** The text of a batch of rows, each line ending with \n, in chunks of about CHUNK_CHARS. */
+  format(rows: readonly ResultRow[]): string[]
 }
+
+/**
+ * Characters per chunk. Encoding a chunk flattens it into one string; under 128 KB (even
+ * two bytes a character) that string is young garbage, freed at once, where a larger one would
+ * sit in V8's large-object space until a full collection and swell the heap.
+ */
+export const CHUNK_CHARS = 32 * 1024
 
 /** PostgreSQL prints booleans as t/f; the files say true/false, as Zuora's (Trino's) do. */
 function booleanText(value: string): string | undefined {
@@ -38,8 +45,13 @@ export function delimitedFormatter(columns: readonly ResultColumn[], separator: 
   return {
     header: `${columns.map((column) => field(column.name)).join(separator)}\n`,
     format(rows) {
+      const chunks: string[] = []
       let out = ''
       for (const row of rows) {
+        if (out.length >= CHUNK_CHARS) {
+          chunks.push(out)
+          out = ''
+        }
         for (let i = 0; i < count; i++) {
           if (i > 0) out += separator
           const value = row[i]
@@ -49,7 +61,8 @@ export function delimitedFormatter(columns: readonly ResultColumn[], separator: 
         }
         out += '\n'
       }
-      return out
+      if (out !== '') chunks.push(out)
+      return chunks
     },
   }
 }
@@ -107,8 +120,13 @@ export function jsonLinesFormatter(columns: readonly ResultColumn[]): RowFormatt
   return {
     header: '',
     format(rows) {
+      const chunks: string[] = []
       let out = ''
       for (const row of rows) {
+        if (out.length >= CHUNK_CHARS) {
+          chunks.push(out)
+          out = ''
+        }
         out += empty
         for (let i = 0; i < count; i++) {
           out += prefixes[i]
@@ -117,7 +135,8 @@ export function jsonLinesFormatter(columns: readonly ResultColumn[]): RowFormatt
         }
         out += count === 0 ? '\n' : '}\n'
       }
-      return out
+      if (out !== '') chunks.push(out)
+      return chunks
     },
   }
 }
