@@ -14,7 +14,7 @@ import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { loadConfig } from '../../src/config.ts'
 import { createTenant } from '../../src/platform/tenants.ts'
-import { RAW_TEXT_TYPES, resultColumnsOf, type ResultRow } from '../../src/query/output/columns.ts'
+import { RAW_TEXT_TYPES, resultColumnsOf } from '../../src/query/output/columns.ts'
 import { openResultFile } from '../../src/query/output/result-file.ts'
 import { openDatabase, type Db } from '../../src/storage/db.ts'
 import { LocalBlobStore } from '../../src/storage/files/local.ts'
@@ -101,9 +101,9 @@ async function copyCsv(query: string, separator: string): Promise<string> {
 }
 
 async function ourFile(query: string, separator: string): Promise<string> {
-  const result = await client.query<ResultRow>({ text: query, rowMode: 'array', types: RAW_TEXT_TYPES })
+  const result = await client.query<(string | null)[]>({ text: query, rowMode: 'array', types: RAW_TEXT_TYPES })
   const format = separator === ',' ? 'CSV' : separator === '\t' ? 'TSV' : 'DSV'
-  const rows = result.rows as ResultRow[]
+  const rows = result.rows
   const batches = [rows.slice(0, 7), rows.slice(7, 8), rows.slice(8)]
   const { bytes } = await produce({ format, compression: 'NONE', columnSeparator: separator }, resultColumnsOf(result.fields), batches)
   return bytes.toString('utf8')
@@ -133,8 +133,8 @@ describe('JSON Lines from the database', () => {
     const query = `SELECT 345.4::numeric(18,6) AS amount, 9007199254740993::bigint AS big, true AS yes, false AS no,
       NULL::text AS nothing, date '2025-01-31' AS day, '{"b": [1, "x,y"]}'::jsonb AS payload, 'q"\\'::text AS text,
       'NaN'::numeric AS nan, 1.5::float8 AS float, '7c9e6679-7425-40de-944b-e07fc1f90ae7'::uuid AS uuid`
-    const result = await client.query<ResultRow>({ text: query, rowMode: 'array', types: RAW_TEXT_TYPES })
-    const { bytes } = await produce({ format: 'JSON', compression: 'NONE' }, resultColumnsOf(result.fields), [result.rows as ResultRow[]])
+    const result = await client.query<(string | null)[]>({ text: query, rowMode: 'array', types: RAW_TEXT_TYPES })
+    const { bytes } = await produce({ format: 'JSON', compression: 'NONE' }, resultColumnsOf(result.fields), [result.rows])
     assert.equal(
       bytes.toString(),
       '{"amount":345.400000,"big":9007199254740993,"yes":true,"no":false,"nothing":null,"day":"2025-01-31",' +
@@ -155,11 +155,11 @@ describe('through the file store', () => {
   after(() => rmSync(root, { recursive: true, force: true }))
 
   test('a result is stored while it is written, as the job does it', async () => {
-    const result = await client.query<ResultRow>({ text: GENERATED_QUERY, rowMode: 'array', types: RAW_TEXT_TYPES })
+    const result = await client.query<(string | null)[]>({ text: GENERATED_QUERY, rowMode: 'array', types: RAW_TEXT_TYPES })
     const file = openResultFile({ jobId: JOB_ID, format: 'CSV', compression: 'GZIP' })
     const stored = files.put(tenantId, { name: file.fileName, contentType: file.contentType, stream: file.stream })
     file.writeHeader(resultColumnsOf(result.fields))
-    const rows = result.rows as ResultRow[]
+    const rows = result.rows
     for (let at = 0; at < rows.length; at += 1000) await file.writeRows(rows.slice(at, at + 1000))
     const summary = await file.end()
     const meta = await stored
