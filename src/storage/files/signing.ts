@@ -1,7 +1,8 @@
 // Expiring download links that need no bearer token, as Zuora's pre-signed result links:
 //   GET /files/{id}?tenant={tenantId}&expires={epoch seconds}&signature={hex}
 // signature = HMAC-SHA256(key, "zjobs-file-v1\n{tenantId}\n{id}\n{expires}"), lower-case hex.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
+import { constantTimeEqual } from '../../platform/secrets.ts'
 import type { Queryable } from '../db.ts'
 
 const SETTING = 'file_signing_secret'
@@ -56,6 +57,5 @@ export function verifySignedQuery(
   if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires)) return undefined
   if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return undefined
   const file = { tenantId: tenant, id, expires: Number(expires) }
-  const genuine = timingSafeEqual(Buffer.from(sign(key, file), 'hex'), Buffer.from(signature, 'hex'))
-  return genuine && file.expires > nowSeconds ? file : undefined
+  return constantTimeEqual(sign(key, file), signature) && file.expires > nowSeconds ? file : undefined
 }
