@@ -40,14 +40,22 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '"' || pg_catalog.replace(pg_catalog.replace(value, '\', '\\'), '"', '\"') || '"' $$;
 
 -- Text parsed as jsonb, NULL when it is not JSON (Trino's json_extract family answers NULL
--- for malformed JSON). pg_input_is_valid exists from PostgreSQL 16; before, a subtransaction.
+-- for malformed JSON). PL/pgSQL, so that the planner never inlines it and folds the cast of
+-- a constant that is not JSON. pg_input_is_valid exists from PostgreSQL 16; before it, a
+-- subtransaction catches the error.
 DO $$
 BEGIN
   IF pg_catalog.current_setting('server_version_num')::integer >= 160000 THEN
     EXECUTE $f$
       CREATE FUNCTION dataquery._try_jsonb(value text) RETURNS jsonb
-      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      AS 'SELECT CASE WHEN pg_catalog.pg_input_is_valid(value, ''jsonb'') THEN value::jsonb END'
+      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $b$
+      BEGIN
+        IF pg_catalog.pg_input_is_valid(value, 'jsonb') THEN
+          RETURN value::jsonb;
+        END IF;
+        RETURN NULL;
+      END
+      $b$
     $f$;
   ELSE
     EXECUTE $f$
@@ -901,6 +909,20 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT ARRAY(SELECT start + d::integer FROM pg_catalog.unnest(dataquery.sequence(0, stop - start)) AS d)
 $$;
 
+-- Trino's greatest/least are NULL when any argument is (PostgreSQL's skip NULLs): the SQL
+-- engine rewrites GREATEST(...) and LEAST(...) to these.
+CREATE FUNCTION dataquery.greatest(VARIADIC elements anycompatiblearray) RETURNS anycompatible
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN pg_catalog.array_position(elements, NULL) IS NULL
+    THEN (SELECT pg_catalog.max(e) FROM pg_catalog.unnest(elements) AS e) END
+$$;
+
+CREATE FUNCTION dataquery.least(VARIADIC elements anycompatiblearray) RETURNS anycompatible
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN pg_catalog.array_position(elements, NULL) IS NULL
+    THEN (SELECT pg_catalog.min(e) FROM pg_catalog.unnest(elements) AS e) END
+$$;
+
 -- ---------------------------------------------------------------------------------------
 -- Numbers
 -- ---------------------------------------------------------------------------------------
@@ -1025,24 +1047,28 @@ CREATE FUNCTION dataquery.typeof(value text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT 'varchar'::text $$;
 
--- Whether `value` is valid input for the type named `type` (the target of try_cast's
--- rewrite). Before PostgreSQL 16 it tries the cast in a subtransaction, with the type name
--- checked against a plain pattern and resolved by regtype before it is used.
+-- `value` when it is valid input for the type named `type`, else NULL: try_cast(x AS t)
+-- is rewritten to CAST(valid_input(CAST(x AS text), 't') AS t). Casting text to a string
+-- type always works. Before PostgreSQL 16 (no pg_input_is_valid) it tries the cast in a
+-- subtransaction, with the type name checked against a plain pattern and resolved by
+-- regtype first.
 DO $$
 BEGIN
   IF pg_catalog.current_setting('server_version_num')::integer >= 160000 THEN
     EXECUTE $f$
-      CREATE FUNCTION dataquery.can_cast(value text, type text) RETURNS boolean
-      LANGUAGE sql STABLE PARALLEL SAFE
-      AS 'SELECT CASE WHEN value IS NULL OR type ~* ''^\s*(text|varchar|character varying|char|character|bpchar)\M''
-        THEN true ELSE pg_catalog.pg_input_is_valid(value, type) END'
+      CREATE FUNCTION dataquery.valid_input(value text, type text) RETURNS text
+      LANGUAGE sql STABLE PARALLEL SAFE AS $b$
+        SELECT CASE WHEN type ~* '^\s*(text|varchar|character varying|char|character|bpchar)\M'
+          OR pg_catalog.pg_input_is_valid(value, type) THEN value END
+      $b$
     $f$;
   ELSE
     EXECUTE $f$
-      CREATE FUNCTION dataquery.can_cast(value text, type text) RETURNS boolean
+      CREATE FUNCTION dataquery.valid_input(value text, type text) RETURNS text
       LANGUAGE plpgsql STABLE PARALLEL SAFE AS $b$
       DECLARE
-        parts text[] := pg_catalog.regexp_match(type, '^\s*([a-z][a-z0-9_ ]*?)\s*(\(\s*[0-9]+\s*(,\s*[0-9]+\s*)?\))?\s*$', 'i');
+        parts text[] := pg_catalog.regexp_match(type,
+          '^\s*([a-z][a-z0-9_ ]*?)\s*(\(\s*[0-9]+\s*(,\s*[0-9]+\s*)?\))?\s*$', 'i');
         target text;
       BEGIN
         IF parts IS NULL THEN
@@ -1050,13 +1076,13 @@ BEGIN
         END IF;
         target := parts[1]::regtype::text || COALESCE(parts[2], '');
         IF value IS NULL THEN
-          RETURN true;
+          RETURN NULL;
         END IF;
         BEGIN
           EXECUTE pg_catalog.format('SELECT %L::%s', value, target);
-          RETURN true;
+          RETURN value;
         EXCEPTION WHEN data_exception THEN
-          RETURN false;
+          RETURN NULL;
         END;
       END
       $b$
