@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { gunzipSync } from 'node:zlib'
-import { settings, type Config } from '../../src/config.ts'
+import { loadConfig, settings, type Config } from '../../src/config.ts'
 import type { FileMeta, FileStore } from '../../src/storage/files/store.ts'
 import { openFileStore } from '../../src/storage/files/store.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
@@ -419,6 +419,17 @@ export function fileStoreSuite(kind: 'local' | 's3') {
       assert.deepEqual(JSON.parse(stdout), { id: tenant.id, deleted: true })
       assert.equal(await fileRows(tenant.id), 0)
       assert.deepEqual(await blobKeys(tenant.id), [])
+    })
+
+    test('the settings refuse an s3 store without a bucket, half a key pair, or a short signing secret', () => {
+      assert.throws(() => loadConfig({ ZJOBS_FILE_STORE: 's3' }), /ZJOBS_S3_BUCKET is required/)
+      assert.throws(() => loadConfig({ ZJOBS_FILE_STORE: 'disk' }), /ZJOBS_FILE_STORE must be one of local, s3/)
+      assert.throws(() => loadConfig({ ZJOBS_S3_ACCESS_KEY_ID: 'AKIA' }), /go together/)
+      assert.throws(() => loadConfig({ ZJOBS_S3_FORCE_PATH_STYLE: 'yes' }), /must be true or false/)
+      assert.throws(() => loadConfig({ ZJOBS_SIGNING_SECRET: 'short' }), /at least 32 characters/)
+      const config = loadConfig({ ZJOBS_FILE_STORE: 's3', ZJOBS_S3_BUCKET: 'b', ZJOBS_S3_FORCE_PATH_STYLE: 'true' })
+      assert.equal(config.s3ForcePathStyle, true)
+      assert.equal(config.s3Region, 'us-east-1')
     })
 
     test('an upload that fails midway leaves no row and no blob', async () => {
