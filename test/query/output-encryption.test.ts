@@ -198,6 +198,9 @@ describe('decryption failures', () => {
     await fails(encrypted, /does not open the file \(it was encrypted for another key\)/, other1024.privateKey)
     await fails(encrypted, /encrypted for a 1024-bit RSA key; this private key is 2048-bit/, k2048.privateKey)
     assert.throws(() => decryptResult('not a key', bufferStream(encrypted)), /not a usable private key/)
+    assert.throws(() => decryptResult(k1024.publicKey, bufferStream(encrypted)), /an RSA private key is needed/)
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    assert.throws(() => decryptResult(pem(ec.privateKey), bufferStream(encrypted)), /an RSA private key is needed/)
   })
 })
 

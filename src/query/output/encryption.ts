@@ -152,12 +152,16 @@ export function decryptResult(privateKey: string | Buffer | KeyObject, input: Re
 }
 
 function privateKeyOf(key: string | Buffer | KeyObject): KeyObject {
-  if (typeof key !== 'string' && !Buffer.isBuffer(key)) return key
+  let privateKey: KeyObject
   try {
-    return createPrivateKey(key)
+    privateKey = typeof key === 'string' || Buffer.isBuffer(key) ? createPrivateKey(key) : key
   } catch (error) {
     throw new DecryptionError(`not a usable private key: ${(error as Error).message}`)
   }
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') {
+    throw new DecryptionError('not a usable private key: an RSA private key is needed')
+  }
+  return privateKey
 }
 
 /** A transform that reads the header, then decrypts the body while holding back the tag. */
