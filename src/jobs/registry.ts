@@ -1,17 +1,41 @@
 // Every job kind zjobs runs, from the API families. Workers (in any thread or process)
 // build their handlers from this one list.
 import type { FastifyBaseLogger } from 'fastify'
-import type { Config } from '../config.ts'
-import type { Db } from '../storage/db.ts'
+import { publicBaseUrl, type Config } from '../config.ts'
+import { openDatabase, type Db } from '../storage/db.ts'
+import { openFileStore } from '../storage/files/store.ts'
 import { seedJobKind } from '../billing/seed-job.ts'
+import { dataQueryKinds } from '../query/jobs.ts'
+import type { FileStore } from '../storage/files/store.ts'
 import type { JobKind } from './types.ts'
 
 export interface JobDeps {
   config: Config
   db: Db
   log: FastifyBaseLogger
+  files: FileStore
+  /** The database WAREHOUSE queries read (the main one unless configured). */
+  warehouseDb: Db
 }
 
-export function jobKinds(_deps: JobDeps): JobKind[] {
-  return [seedJobKind as JobKind]
+/** What the handlers need, opened for a worker on `db`; close() releases what it opened. */
+export async function openJobDeps(config: Config, db: Db, log: FastifyBaseLogger): Promise<JobDeps & { close(): Promise<void> }> {
+  const warehouseDb = config.warehouseDatabaseUrl
+    ? await openDatabase({ ...config, databaseUrl: config.warehouseDatabaseUrl }, { maxConnections: config.workerConcurrency + 1 })
+    : db
+  const files = await openFileStore(db, config, () => publicBaseUrl(config))
+  return {
+    config,
+    db,
+    log,
+    files,
+    warehouseDb,
+    close: async () => {
+      if (warehouseDb !== db) await warehouseDb.close()
+    },
+  }
+}
+
+export function jobKinds(deps: JobDeps): JobKind[] {
+  return [seedJobKind as JobKind, ...dataQueryKinds(deps)]
 }

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
-import { jobKinds } from './registry.ts'
+import { jobKinds, openJobDeps } from './registry.ts'
 import { releaseAllRunning } from './store.ts'
 import type { JobKind, JobSignals } from './types.ts'
 import { JobWorker } from './worker.ts'
@@ -31,9 +31,10 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
   }
   if (options.mode === 'inline') {
     if (db.exclusive) await releaseAllRunning(db)
+    const deps = await openJobDeps(config, db, log)
     const worker = new JobWorker({
       db,
-      kinds: options.kinds ?? jobKinds({ config, db, log }),
+      kinds: options.kinds ?? jobKinds(deps),
       concurrency: config.workerConcurrency,
       leaseSeconds: config.jobLeaseSeconds,
       pollMs: config.jobPollMs,
@@ -45,7 +46,10 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
         worker.wake()
         notifyOthers()
       },
-      stop: (timeoutMs) => worker.stop(timeoutMs),
+      stop: async (timeoutMs) => {
+        await worker.stop(timeoutMs)
+        await deps.close()
+      },
     }
   }
   const thread = new Worker(new URL('./thread.ts', import.meta.url), {

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { openDatabase, type Db } from '../storage/db.ts'
-import { jobKinds } from './registry.ts'
+import { jobKinds, openJobDeps } from './registry.ts'
 import { releaseAllRunning } from './store.ts'
 import { JobWorker } from './worker.ts'
 
@@ -27,9 +27,10 @@ try {
     const released = await releaseAllRunning(db)
     if (released > 0) log.info({ released }, 'resuming jobs interrupted by the last shutdown')
   }
+  const deps = await openJobDeps(config, db, log)
   const worker = new JobWorker({
     db,
-    kinds: jobKinds({ config, db, log }),
+    kinds: jobKinds(deps),
     concurrency: config.workerConcurrency,
     leaseSeconds: config.jobLeaseSeconds,
     pollMs: config.jobPollMs,
@@ -40,6 +41,7 @@ try {
     if (message.type === 'wake') worker.wake()
     if (message.type === 'stop') {
       await worker.stop(message.timeoutMs ?? config.shutdownTimeoutMs)
+      await deps.close()
       await db.close()
       port.postMessage({ type: 'stopped' })
     }

@@ -1,0 +1,148 @@
+// Runs a prepared Data Query in its sandbox and streams the rows out.
+//
+// The query executes in one short transaction: its context row (tenant, entity, orgs, live
+// or deleted rows) is written, the transaction turns read-only, the role becomes
+// zjobs_dq_reader with only schema dataquery on its search path, and the query is declared
+// as a WITH HOLD cursor, which PostgreSQL runs to completion (spilling to disk, not memory)
+// when the transaction commits. Rows are then fetched in batches, each FETCH a statement of
+// its own, so the embedded database (one session) is free for other work between batches,
+// and a stop request can be honoured between them.
+import { randomBytes } from 'node:crypto'
+import type { PoolClient } from 'pg'
+import type { Db } from '../storage/db.ts'
+import { RAW_TEXT_TYPES, resultColumnsOf, type ResultColumn, type ResultRow } from './output/columns.ts'
+import { QueryError } from './sql.ts'
+
+export interface QueryScope {
+  tenantId: string
+  entityId: string | null
+  orgIds: string[] | null
+  /** null: live and deleted rows; false: live rows only; true: deleted rows only. */
+  deleted: boolean | null
+  /** Time zone timestamps are shown in (the tenant's, for LIVE queries). */
+  timeZone: string
+}
+
+export interface RowSink {
+  columns(columns: ResultColumn[]): Promise<void> | void
+  /** A batch of rows, each value PostgreSQL's text output or null. */
+  rows(rows: ResultRow[]): Promise<void>
+}
+
+export interface RunOptions {
+  /** Stop and fail once the query returns more rows than this. */
+  maxRows: number
+  /** Epoch ms by which the attempt must be done. */
+  deadline: number
+  /** The time limit the deadline stands for, for the message (Zuora: 3600 s per attempt). */
+  timeLimitSeconds: number
+  fetchRows?: number
+  /** Called between batches: return false to stop (cancel, shutdown). */
+  proceed?: () => Promise<boolean>
+}
+
+/** A failure that the next attempt may not repeat (a timeout): the job retries it. */
+export class RetryableQueryError extends Error {}
+
+/** Runs `sql` for `scope`, feeding `sink`; returns how many rows it wrote. */
+export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions): Promise<number> {
+  const cursor = `zjobs_result_${randomBytes(8).toString('hex')}`
+  const client = await db.pool.connect()
+  let declared = false
+  try {
+    await declare(client, cursor, sql, scope, options.deadline)
+    declared = true
+    return await fetchAll(client, cursor, sink, options)
+  } catch (error) {
+    throw translate(error, options.timeLimitSeconds)
+  } finally {
+    if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
+    await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
+    client.release()
+  }
+}
+
+async function declare(client: PoolClient, cursor: string, sql: string, scope: QueryScope, deadline: number): Promise<void> {
+  const timeoutMs = Math.max(1, Math.floor(deadline - Date.now()))
+  await client.query('BEGIN')
+  try {
+    await client.query(
+      `INSERT INTO dq_context (pid, tenant_id, entity_id, org_ids, deleted) VALUES (pg_backend_pid(), $1, $2, $3, $4)
+       ON CONFLICT (pid) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, entity_id = EXCLUDED.entity_id,
+         org_ids = EXCLUDED.org_ids, deleted = EXCLUDED.deleted`,
+      [scope.tenantId, scope.entityId, scope.orgIds, scope.deleted],
+    )
+    await client.query(
+      `SELECT set_config('TimeZone', $1, true), set_config('statement_timeout', $2, true),
+         set_config('search_path', 'dataquery, pg_catalog', true)`,
+      [scope.timeZone, String(timeoutMs)],
+    )
+    await client.query('SET LOCAL transaction_read_only = on')
+    await client.query('SET LOCAL ROLE zjobs_dq_reader')
+    await client.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${sql}`)
+    // The query runs here: a holdable cursor is materialised when its transaction commits.
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}
+
+async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions): Promise<number> {
+  const fetch = () =>
+    client.query<(string | null)[]>({ text: `FETCH ${options.fetchRows ?? 10_000} FROM ${cursor}`, rowMode: 'array', types: RAW_TEXT_TYPES })
+  let total = 0
+  let pending = fetch()
+  let first = true
+  for (;;) {
+    const batch = await pending
+    if (first) {
+      await sink.columns(resultColumnsOf(batch.fields))
+      first = false
+    }
+    if (batch.rows.length === 0) return total
+    total += batch.rows.length
+    if (total > options.maxRows) {
+      throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
+    }
+    // Fetch the next batch while this one is written out.
+    pending = fetch()
+    try {
+      await sink.rows(batch.rows)
+      if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
+      if (options.proceed && !(await options.proceed())) return total
+    } catch (error) {
+      await pending.catch(() => {})
+      throw error
+    }
+  }
+}
+
+const timeoutError = (limitSeconds: number) =>
+  new RetryableQueryError(`Query exceeded the maximum time limit of ${limitSeconds.toFixed(2)}s`)
+
+/** PostgreSQL's errors in the words a Data Query client expects. */
+function translate(error: unknown, timeLimitSeconds: number): unknown {
+  if (error instanceof QueryError || error instanceof RetryableQueryError) return error
+  const pgError = error as { code?: string; message?: string }
+  const message = pgError.message ?? String(error)
+  switch (pgError.code) {
+    case '57014':
+      return timeoutError(timeLimitSeconds)
+    case '42703': {
+      const column = /column "?([^"\s]+)"? does not exist/.exec(message)?.[1] ?? message
+      return new QueryError(`Column '${column.split('.').pop()}' cannot be resolved`)
+    }
+    case '42P01': {
+      const table = /relation "?([^"\s]+)"? does not exist/.exec(message)?.[1] ?? message
+      return new QueryError(`Table owl.data.${table.split('.').pop()} does not exist`)
+    }
+    case '42883':
+      return new QueryError(message.replace(/^function /, 'Function ').replace(/ does not exist$/, ' not registered'))
+    case '42501':
+      return new QueryError('Access denied')
+  }
+  // Other SQL errors (class 22 data exceptions, 42 syntax or semantics) are the query's.
+  if (pgError.code && /^(22|42|2B|0A|21)/.test(pgError.code)) return new QueryError(message)
+  return error
+}

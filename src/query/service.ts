@@ -1,0 +1,162 @@
+// Data Query jobs as Zuora's /query/jobs shows them: submit (with the per-tenant queue
+// limit), read (admins any job of the tenant, others their own), list, cancel.
+import type { Config } from '../config.ts'
+import { countJobs, getJob, insertJob, listJobs, requestStop } from '../jobs/store.ts'
+import type { Job, JobState } from '../jobs/types.ts'
+import { ApiError, Category } from '../platform/errors.ts'
+import { newUuid, UUID } from '../platform/ids.ts'
+import type { Principal } from '../platform/oauth.ts'
+import type { Db } from '../storage/db.ts'
+import type { FileStore } from '../storage/files/store.ts'
+import type { RequestScope } from '../http/context.ts'
+import { DATA_QUERY_KINDS, type DataQueryParams, type DataQueryResult, type SourceData } from './jobs.ts'
+
+export type QueryStatus = 'accepted' | 'in_progress' | 'completed' | 'failed' | 'cancelled'
+export type DataQueryJob = Job<DataQueryParams, object, DataQueryResult>
+
+const STATUS_OF: Record<JobState, QueryStatus> = {
+  pending: 'accepted',
+  queued: 'accepted',
+  running: 'in_progress',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  stopped: 'cancelled',
+}
+const STATES_OF: Record<QueryStatus, JobState[]> = {
+  accepted: ['pending', 'queued'],
+  in_progress: ['running'],
+  completed: ['completed'],
+  failed: ['failed'],
+  cancelled: ['cancelled', 'stopped'],
+}
+const ALL_KINDS = Object.values(DATA_QUERY_KINDS)
+const QUEUE_LOCK = 7_310_004 // arbitrary, constant: "zjobs data query queue"
+
+export interface Caller {
+  principal: Principal
+  scope: RequestScope
+}
+
+export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | 'timeZone'>
+
+/** Zuora's user ids in Data Query payloads are 36-character UUIDs; ours are 32 hex characters. */
+const asUuid = (hex: string) => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
+
+const dataQueryError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
+  new ApiError(status, status === 404 ? Category.notFound : Category.invalidValue, message, { code, headers })
+
+export function requireDataQueryPermission(caller: Caller): void {
+  const { user } = caller.principal
+  if (!user.admin && !user.permissions.includes('dataQuery')) {
+    throw new ApiError(403, Category.permission, 'You do not have the permission to use Data Query', { code: 403 })
+  }
+}
+
+export async function submitQuery(db: Db, config: Config, caller: Caller, request: SubmitRequest): Promise<DataQueryJob> {
+  const { principal, scope } = caller
+  const kind = DATA_QUERY_KINDS[request.sourceData]
+  const queueLimit = request.sourceData === 'LIVE' ? config.dataQueryLiveQueued : config.dataQueryWarehouseQueued
+  const params: DataQueryParams = {
+    ...request,
+    createdByEmail: principal.user.email,
+    admin: principal.user.admin,
+    timeZone: principal.tenant.timeZone,
+  }
+  return db.transaction(async (tx) => {
+    // Counting and inserting under one lock keeps the queue limit exact.
+    await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [QUEUE_LOCK, Number(principal.tenant.id) % 2_147_483_647])
+    const waiting = await countJobs(tx, principal.tenant.id, [kind], ['queued'])
+    if (waiting >= queueLimit) {
+      throw new ApiError(
+        429,
+        Category.limitExceeded,
+        `The queue of ${request.sourceData} queries is full: ${waiting} queries are waiting to run. ` +
+          'Submit again when one of them has started, or cancel one.',
+        { code: 429, headers: { 'Retry-After': '5' } },
+      )
+    }
+    return insertJob<DataQueryParams, object>(tx, {
+      tenantId: principal.tenant.id,
+      id: newUuid(),
+      kind,
+      createdBy: principal.user.id,
+      entityId: scope.entityId,
+      orgIds: scope.orgIds,
+      params,
+      maxAttempts: config.dataQueryRetries + 1,
+    }) as Promise<DataQueryJob>
+  })
+}
+
+/** A job the caller may see: unknown ids and other entities' jobs are 1001, other users' 1009. */
+export async function findQuery(db: Db, caller: Caller, id: string): Promise<DataQueryJob> {
+  const notFound = () => dataQueryError(404, 1001, `No such query: ${id}`)
+  if (!UUID.test(id)) throw notFound()
+  const job = (await getJob(db, caller.principal.tenant.id, id.toLowerCase())) as DataQueryJob | undefined
+  if (!job || !ALL_KINDS.includes(job.kind as (typeof ALL_KINDS)[number])) throw notFound()
+  if (caller.scope.entityId && job.entityId !== caller.scope.entityId) throw notFound()
+  if (!caller.principal.user.admin && job.createdBy !== caller.principal.user.id) {
+    throw dataQueryError(403, 1009, `Access denied for restricted job ${id}`)
+  }
+  return job
+}
+
+export async function listQueries(
+  db: Db,
+  caller: Caller,
+  options: { queryStatus?: QueryStatus; pageSize: number },
+): Promise<DataQueryJob[]> {
+  return (await listJobs(db, caller.principal.tenant.id, {
+    kinds: ALL_KINDS,
+    states: options.queryStatus ? STATES_OF[options.queryStatus] : undefined,
+    createdBy: caller.principal.user.admin ? undefined : caller.principal.user.id,
+    entityId: caller.scope.entityId,
+    limit: options.pageSize,
+  })) as DataQueryJob[]
+}
+
+export async function cancelQuery(db: Db, caller: Caller, id: string): Promise<DataQueryJob> {
+  const job = await findQuery(db, caller, id)
+  const notCancellable = () => dataQueryError(400, 1003, `Query job ${id} is not in accepted or in_progress status`)
+  if (job.stopRequested) throw notCancellable()
+  try {
+    const stopped = await db.transaction((tx) => requestStop(tx, job.tenantId, job.id, 'cancel', ['pending', 'queued', 'running']))
+    return stopped.job as DataQueryJob
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) throw notCancellable()
+    throw error
+  }
+}
+
+/** The job as Zuora's DataQueryJob: what every /query/jobs answer wraps in `data`. */
+export function toDataQueryJob(job: DataQueryJob, files: FileStore, config: Config) {
+  const status: QueryStatus = job.stopRequested === 'cancel' ? 'cancelled' : STATUS_OF[job.state]
+  const retries = job.maxAttempts - 1
+  // Attempts that ended in a retryable failure; a queued job's attempts have all ended.
+  const failedAttempts = job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1)
+  const result = job.result
+  return {
+    id: job.id,
+    query: job.params.query,
+    useIndexJoin: job.params.useIndexJoin,
+    sourceData: job.params.sourceData,
+    queryStatus: status,
+    remainingRetries: Math.max(0, retries - failedAttempts),
+    retries,
+    updatedOn: job.updatedAt.toISOString(),
+    createdOn: job.createdAt.toISOString(),
+    createdBy: job.createdBy ? asUuid(job.createdBy) : undefined,
+    ...(job.params.createdByEmail ? { createdByUserEmail: job.params.createdByEmail } : {}),
+    ...(status === 'completed' && result
+      ? {
+          dataFile: files.signedUrl({ id: result.fileId, tenantId: job.tenantId }, config.dataQueryResultUrlTtlSeconds),
+          outputRows: result.outputRows,
+          processingTime: result.processingTime,
+        }
+      : {}),
+    ...(status === 'failed' ? { errorMessage: job.error ?? 'The query failed' } : {}),
+  }
+}
+
+export const SOURCE_DATA: readonly SourceData[] = ['LIVE', 'WAREHOUSE']

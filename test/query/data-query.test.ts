@@ -1,0 +1,344 @@
+// /query/jobs end to end, as a Zuora client drives it: submit, poll, download the signed
+// result without a token, cancel; every answer checked against Zuora's schemas and every
+// result file against the database.
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { gunzipSync } from 'node:zlib'
+import yauzl from 'yauzl'
+import { seedTenant } from '../../src/billing/seed.ts'
+import { decryptResult } from '../../src/query/output/encryption.ts'
+import { request, type HttpResponse } from '../helpers/http.ts'
+import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
+import { assertVendorResponse } from '../helpers/vendor.ts'
+
+interface QueryJob {
+  id: string
+  queryStatus: string
+  dataFile?: string
+  outputRows?: number
+  processingTime?: number
+  errorMessage?: string
+  remainingRetries: number
+  createdBy: string
+}
+
+const submitBody = (query: string, extra: Record<string, unknown> = {}) => ({
+  query,
+  outputFormat: 'CSV',
+  compression: 'NONE',
+  output: { target: 'S3' },
+  ...extra,
+})
+
+/** The server listens on 127.0.0.1; its links say localhost. */
+const local = (url: string) => url.replace('//localhost:', '//127.0.0.1:')
+
+function unzipOne(buffer: Buffer): Promise<{ name: string; content: Buffer }> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error)
+      zip.readEntry()
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError || !stream) return reject(streamError)
+          const chunks: Buffer[] = []
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+          stream.on('end', () => resolve({ name: entry.fileName, content: Buffer.concat(chunks) }))
+        })
+      })
+    })
+  })
+}
+
+describe('Data Query', () => {
+  let server: TestServer
+  let tenantId: string
+
+  const submit = async (query: string, extra: Record<string, unknown> = {}, token?: string) => {
+    const response = await server.api('POST', '/query/jobs', { body: submitBody(query, extra), token })
+    assert.equal(response.status, 200, response.text)
+    assertVendorResponse('POST', '/query/jobs', 200, response.json())
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8')
+    return response.json().data as QueryJob
+  }
+
+  const waitFor = async (id: string, token?: string): Promise<QueryJob> => {
+    const deadline = Date.now() + 120_000
+    for (;;) {
+      const response = await server.api('GET', `/query/jobs/${id}`, { token })
+      assert.equal(response.status, 200, response.text)
+      assertVendorResponse('GET', '/query/jobs/{job-id}', 200, response.json())
+      const job = response.json().data as QueryJob
+      if (['completed', 'failed', 'cancelled'].includes(job.queryStatus)) return job
+      if (Date.now() > deadline) assert.fail(`query ${id} still ${job.queryStatus}`)
+      await sleep(50)
+    }
+  }
+
+  const run = async (query: string, extra: Record<string, unknown> = {}, token?: string) =>
+    waitFor((await submit(query, extra, token)).id, token)
+
+  const download = async (job: QueryJob): Promise<HttpResponse> => {
+    assert.ok(job.dataFile, `a completed job has a dataFile: ${JSON.stringify(job)}`)
+    const response = await request(local(job.dataFile)) // no Authorization header
+    assert.equal(response.status, 200, response.text)
+    return response
+  }
+
+  /** The same rows straight from the database, as the application reads them. */
+  const expected = async (sql: string) => (await server.server.db.query(sql, [tenantId])).rows
+
+  before(async () => {
+    server = await startTestServer({}, { workers: 'inline' })
+    tenantId = server.server.bootstrap.tenant.id
+    await seedTenant(server.server.db, tenantId, { accounts: 40, seed: 3 })
+  })
+  after(() => server.close())
+
+  test('a CSV export holds exactly the rows of the database, with a header row', async () => {
+    const job = await run('SELECT accountnumber, name, balance, status FROM Account ORDER BY accountnumber')
+    assert.equal(job.queryStatus, 'completed')
+    assert.ok(typeof job.processingTime === 'number' && job.processingTime >= 0)
+    assert.equal(job.remainingRetries, 3)
+    const rows = await expected(
+      'SELECT accountnumber, name, balance::text AS balance, status FROM billing.account WHERE tenant_id = $1 AND NOT deleted ORDER BY accountnumber',
+    )
+    assert.equal(job.outputRows, rows.length)
+    assert.ok(rows.length > 30)
+    const file = (await download(job)).text
+    const lines = file.trimEnd().split('\n')
+    assert.equal(lines[0], 'accountnumber,name,balance,status')
+    assert.equal(lines.length, rows.length + 1)
+    for (const [i, row] of rows.entries()) {
+      const name = /[",\n]/.test(row.name) ? `"${row.name.replaceAll('"', '""')}"` : row.name
+      assert.equal(lines[i + 1], `${row.accountnumber},${name},${row.balance},${row.status}`)
+    }
+  })
+
+  test('JSON Lines, TSV and DSV carry the same rows; GZIP and ZIP compress them', async () => {
+    const query = 'SELECT accountnumber, balance, autopay FROM account ORDER BY accountnumber LIMIT 10'
+    const rows = await expected(
+      'SELECT accountnumber, balance::text AS balance, autopay FROM billing.account WHERE tenant_id = $1 AND NOT deleted ORDER BY accountnumber LIMIT 10',
+    )
+    const json = (await download(await run(query, { outputFormat: 'JSON' }))).text
+    const parsed = json.trimEnd().split('\n').map((line) => JSON.parse(line))
+    assert.deepEqual(
+      parsed.map((row) => [row.accountnumber, row.autopay]),
+      rows.map((row) => [row.accountnumber, row.autopay]),
+    )
+    // Decimals are written as PostgreSQL prints them, as JSON numbers.
+    assert.match(json, /"balance":-?\d+\.\d{6}[,}]/)
+
+    const tsv = (await download(await run(query, { outputFormat: 'TSV' }))).text.trimEnd().split('\n')
+    assert.equal(tsv[0], 'accountnumber\tbalance\tautopay')
+    assert.equal(tsv[1], `${rows[0].accountnumber}\t${rows[0].balance}\t${rows[0].autopay}`)
+
+    const dsv = (await download(await run(query, { outputFormat: 'DSV', columnSeparator: '|' }))).text.trimEnd().split('\n')
+    assert.equal(dsv[0], 'accountnumber|balance|autopay')
+    assert.equal(dsv.length, 11)
+
+    const csvPlain = (await download(await run(query))).body
+    const gzipped = await download(await run(query, { compression: 'GZIP' }))
+    assert.deepEqual(gunzipSync(gzipped.body), csvPlain)
+    const zipped = await unzipOne((await download(await run(query, { compression: 'ZIP' }))).body)
+    assert.deepEqual(zipped.content, csvPlain)
+    assert.match(zipped.name, /\.csv$/)
+  })
+
+  test('an encryptionKey encrypts the file for the holder of the private key', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    const key = publicKey.export({ type: 'spki', format: 'der' }).toString('base64')
+    const query = 'SELECT accountnumber FROM account ORDER BY accountnumber LIMIT 5'
+    const plain = (await download(await run(query, { compression: 'GZIP' }))).body
+    const encrypted = (await download(await run(query, { compression: 'GZIP', encryptionKey: key }))).body
+    assert.notDeepEqual(encrypted, plain)
+    assert.deepEqual(gunzipSync(await decryptToBuffer(privateKey, encrypted)), gunzipSync(plain))
+  })
+
+  test('SHOW TABLES, DESCRIBE, SHOW COLUMNS and SHOW FUNCTIONS answer in Zuora\'s shapes', async () => {
+    const tables = (await download(await run('SHOW TABLES', { outputFormat: 'JSON' }))).text.trimEnd().split('\n').map((l) => JSON.parse(l))
+    assert.ok(tables.some((row) => row.Table === 'account'))
+    assert.ok(tables.some((row) => row.Table === 'rateplancharge'))
+    for (const statement of ['DESCRIBE account', 'SHOW COLUMNS FROM Account', 'desc account']) {
+      const columns = (await download(await run(statement, { outputFormat: 'JSON' }))).text.trimEnd().split('\n').map((l) => JSON.parse(l))
+      assert.deepEqual(
+        columns.find((row) => row.Column === 'accountnumber'),
+        { Column: 'accountnumber', Type: 'varchar', Extra: '', Comment: 'AccountNumber' },
+      )
+      assert.ok(columns.some((row) => row.Column === 'balance' && row.Type === 'decimal(18,6)'))
+    }
+    const functions = (await download(await run('SHOW FUNCTIONS'))).text.split('\n')
+    assert.equal(functions[0], 'Function,Return Type,Argument Types,Function Type,Deterministic,Description')
+    assert.ok(functions.some((line) => line.startsWith('to_uuid32,')))
+  })
+
+  test('readDeleted and the deleted column', async () => {
+    const { rows } = await server.server.db.query<{ live: number; deleted: number }>(
+      'SELECT count(*) FILTER (WHERE NOT deleted)::int AS live, count(*) FILTER (WHERE deleted)::int AS deleted FROM billing.account WHERE tenant_id = $1',
+      [tenantId],
+    )
+    assert.ok(rows[0].deleted > 0, 'the seed soft-deletes some accounts')
+    assert.equal((await run('SELECT id FROM account')).outputRows, rows[0].live)
+    assert.equal((await run('SELECT id FROM account', { readDeleted: true })).outputRows, rows[0].deleted)
+    assert.equal((await run('SELECT id, deleted FROM account')).outputRows, rows[0].live + rows[0].deleted)
+  })
+
+  test('Trino functions: to_uuid36 and to_uuid32', async () => {
+    const job = await run("SELECT to_uuid36('2c92c0f967bb659c0167be58d878735f') AS a, to_uuid32('2c92c0f9-67bb-659c-0167-be58d878735f') AS b", {
+      outputFormat: 'JSON',
+    })
+    assert.deepEqual(JSON.parse((await download(job)).text), {
+      a: '2c92c0f9-67bb-659c-0167-be58d878735f',
+      b: '2c92c0f967bb659c0167be58d878735f',
+    })
+  })
+
+  test('a SQL error fails the job with a message saying what is wrong', async () => {
+    const unknownColumn = await run('SELECT region_c FROM account')
+    assert.equal(unknownColumn.queryStatus, 'failed')
+    assert.equal(unknownColumn.errorMessage, "Column 'region_c' cannot be resolved")
+    assert.equal(unknownColumn.remainingRetries, 3)
+    assert.equal(unknownColumn.dataFile, undefined)
+    const unknownTable = await run('SELECT * FROM nosuchtable')
+    assert.equal(unknownTable.errorMessage, 'Table owl.data.nosuchtable does not exist')
+    const syntax = await run('SELEC 1')
+    assert.equal(syntax.queryStatus, 'failed')
+    assert.match(syntax.errorMessage!, /syntax error/i)
+  })
+
+  test('admins see every job of the tenant; other users only their own (1009)', async () => {
+    const analyst = await createTenantUser({ username: 'analyst', permissions: ['dataQuery'] })
+    const own = await submit('SELECT 1 AS one', {}, analyst)
+    const admins = await submit('SELECT 2 AS two')
+    const forbidden = await server.api('GET', `/query/jobs/${admins.id}`, { token: analyst })
+    assert.equal(forbidden.status, 403)
+    assertVendorResponse('GET', '/query/jobs/{job-id}', 403, forbidden.json())
+    assert.deepEqual(forbidden.json(), { code: 1009, message: `Access denied for restricted job ${admins.id}` })
+    assert.equal((await server.api('GET', `/query/jobs/${own.id}`)).status, 200, 'the admin reads the analyst job')
+    const listed = await server.api('GET', '/query/jobs?pageSize=100', { token: analyst })
+    assertVendorResponse('GET', '/query/jobs', 200, listed.json())
+    assert.deepEqual(
+      listed.json().data.map((job: QueryJob) => job.id),
+      [own.id],
+    )
+    const all = (await server.api('GET', '/query/jobs?pageSize=1000')).json().data.map((job: QueryJob) => job.id)
+    assert.ok(all.includes(own.id) && all.includes(admins.id))
+    assert.equal(all.indexOf(admins.id) < all.indexOf(own.id), true, 'newest first')
+
+    const noPermission = await createTenantUser({ username: 'billing-clerk', permissions: ['dataBackfill'] })
+    const refused = await server.api('POST', '/query/jobs', { body: submitBody('SELECT 1'), token: noPermission })
+    assert.equal(refused.status, 403)
+    assert.equal(refused.json().code, 403)
+  })
+
+  test('list filters by queryStatus and limits with pageSize', async () => {
+    await run('SELECT 3 AS three')
+    const completed = await server.api('GET', '/query/jobs?queryStatus=completed&pageSize=2')
+    assert.equal(completed.status, 200)
+    assertVendorResponse('GET', '/query/jobs', 200, completed.json())
+    assert.equal(completed.json().data.length, 2)
+    assert.ok(completed.json().data.every((job: QueryJob) => job.queryStatus === 'completed'))
+    const failed = (await server.api('GET', '/query/jobs?queryStatus=failed&pageSize=1000')).json().data
+    assert.ok(failed.every((job: QueryJob) => job.queryStatus === 'failed'))
+    assert.equal((await server.api('GET', '/query/jobs?queryStatus=done')).status, 400)
+    assert.equal((await server.api('GET', '/query/jobs?pageSize=1001')).status, 400)
+  })
+
+  test('unknown ids, finished jobs and bad requests get Data Query errors', async () => {
+    const unknown = '1e8e8586-5366-4cdf-a01d-fae3b2cf8427'
+    const missing = await server.api('GET', `/query/jobs/${unknown}`)
+    assert.equal(missing.status, 404)
+    assertVendorResponse('GET', '/query/jobs/{job-id}', 404, missing.json())
+    assert.deepEqual(missing.json(), { code: 1001, message: `No such query: ${unknown}` })
+    assert.equal((await server.api('GET', '/query/jobs/not-a-uuid')).json().code, 1001)
+
+    const done = await run('SELECT 4 AS four')
+    const cancel = await server.api('DELETE', `/query/jobs/${done.id}`)
+    assert.equal(cancel.status, 400)
+    assertVendorResponse('DELETE', '/query/jobs/{job-id}', 400, cancel.json())
+    assert.deepEqual(cancel.json(), { code: 1003, message: `Query job ${done.id} is not in accepted or in_progress status` })
+
+    const noType = await server.api('POST', '/query/jobs', { body: JSON.stringify(submitBody('SELECT 1')), headers: { 'content-type': 'text/plain' } })
+    assert.equal(noType.status, 415)
+    assertVendorResponse('POST', '/query/jobs', 415, noType.json())
+    assert.deepEqual(noType.json(), { code: 415, message: 'HTTP 415 Unsupported Media Type' })
+    const malformed = await server.api('POST', '/query/jobs', { body: '{"query": ', headers: { 'content-type': 'application/json' } })
+    assert.equal(malformed.status, 400)
+    assert.deepEqual(malformed.json(), { code: 400, message: 'Unable to process JSON' })
+    for (const body of [
+      { ...submitBody('SELECT 1'), outputFormat: 'XML' },
+      { ...submitBody('SELECT 1'), compression: 'BZIP2' },
+      { ...submitBody('SELECT 1'), output: { target: 'GCS' } },
+      { ...submitBody('SELECT 1'), sourceData: 'DATAHUB' },
+      { outputFormat: 'CSV', compression: 'NONE', output: { target: 'S3' } },
+      { ...submitBody('x'.repeat(1_000_001)) },
+      { ...submitBody('SELECT 1'), outputFormat: 'DSV', columnSeparator: '||' },
+      { ...submitBody('SELECT 1'), encryptionKey: 'not a key' },
+    ]) {
+      const response = await server.api('POST', '/query/jobs', { body })
+      assert.equal(response.status, 400, JSON.stringify(body).slice(0, 200))
+      assertVendorResponse('POST', '/query/jobs', 400, response.json())
+    }
+  })
+
+  async function createTenantUser(user: Record<string, unknown>): Promise<string> {
+    const created = await server.admin('POST', `/admin/tenants/${tenantId}/users`, user)
+    const client = await server.admin('POST', `/admin/tenants/${tenantId}/oauth-clients`, { userId: created.json().id })
+    const token = await request(`${server.url}/oauth/token`, {
+      method: 'POST',
+      form: { client_id: client.json().client_id, client_secret: client.json().client_secret, grant_type: 'client_credentials' },
+    })
+    return token.json().access_token
+  }
+})
+
+describe('Data Query lifecycle and limits', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({ dataQueryLiveQueued: 2 }, { workers: 'none' })
+  })
+  after(() => server.close())
+
+  test('a job waits as accepted; cancelling it makes it cancelled; the queue limit refuses more', async () => {
+    const body = submitBody('SELECT 1 AS one')
+    const first = (await server.api('POST', '/query/jobs', { body })).json().data
+    assert.equal(first.queryStatus, 'accepted')
+    assert.equal(first.remainingRetries, 3)
+    const second = (await server.api('POST', '/query/jobs', { body })).json().data
+    const refused = await server.api('POST', '/query/jobs', { body })
+    assert.equal(refused.status, 429)
+    assert.equal(refused.json().code, 429)
+    assert.match(refused.json().message, /queue of LIVE queries is full/)
+    assert.ok(refused.headers['retry-after'])
+    // WAREHOUSE has its own queue.
+    assert.equal((await server.api('POST', '/query/jobs', { body: { ...body, sourceData: 'WAREHOUSE' } })).status, 200)
+
+    const cancelled = await server.api('DELETE', `/query/jobs/${first.id}`)
+    assert.equal(cancelled.status, 200)
+    assertVendorResponse('DELETE', '/query/jobs/{job-id}', 200, cancelled.json())
+    assert.equal(cancelled.json().data.queryStatus, 'cancelled')
+    assert.equal((await server.api('GET', `/query/jobs/${first.id}`)).json().data.queryStatus, 'cancelled')
+    assert.equal((await server.api('DELETE', `/query/jobs/${first.id}`)).json().code, 1003)
+    // The cancelled job freed a place in the queue.
+    assert.equal((await server.api('POST', '/query/jobs', { body })).status, 200)
+    void second
+  })
+
+  test('Idempotency-Key replays a submission instead of queueing it twice', async () => {
+    const body = submitBody('SELECT 5 AS five', { sourceData: 'WAREHOUSE' })
+    const headers = { 'idempotency-key': 'nightly-export-1' }
+    const first = await server.api('POST', '/query/jobs', { body, headers })
+    const again = await server.api('POST', '/query/jobs', { body, headers })
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal(again.json().data.id, first.json().data.id)
+  })
+})
+
+async function decryptToBuffer(privateKey: Parameters<typeof decryptResult>[0], encrypted: Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of decryptResult(privateKey, Readable.from([encrypted]))) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
