@@ -195,7 +195,11 @@ export function rewriteTrinoCall(node: ParseNode): ParseNode | undefined {
   if (minMax) return call(['dataquery', minMax.op === 'IS_LEAST' ? 'least' : 'greatest'], minMax.args ?? [])
   // A typed literal (JSON '[1]', location -1) is a JSON text, as in Trino: it stays a cast.
   const cast = node.TypeCast as { arg: ParseNode; typeName: ParseNode; location?: number } | undefined
-  if (cast && cast.location !== -1 && typeNameText(cast.typeName) === 'json') return call(['to_jsonb'], [cast.arg])
+  if (cast && cast.location !== -1 && typeNameText(cast.typeName) === 'json') {
+    // A string literal has no type yet: it is text (to_jsonb takes any type but unknown).
+    const arg = constString(cast.arg) === undefined ? cast.arg : { TypeCast: { arg: cast.arg, typeName: typeName(['text']) } }
+    return call(['to_jsonb'], [arg])
+  }
   return undefined
 }
 

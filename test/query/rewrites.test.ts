@@ -75,6 +75,7 @@ describe('Trino rewrites', () => {
 
   test('CAST(x AS json) makes a JSON value of x; a JSON literal stays JSON text', async () => {
     assert.equal(await rewrite('CAST(x AS json)'), 'to_jsonb(x)')
+    assert.equal(await rewrite(`CAST('[1]' AS json)`), `to_jsonb('[1]'::text)`)
     assert.equal(await rewrite(`JSON '[1, 2]'`), `'[1, 2]'::json`)
   })
 

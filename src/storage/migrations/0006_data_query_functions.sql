@@ -20,11 +20,15 @@ CREATE SCHEMA IF NOT EXISTS dataquery;
 -- ---------------------------------------------------------------------------------------
 
 -- Raises `message` as a data exception (SQLSTATE 22023), typed like `sample` so it fits in
--- any CASE. Declared IMMUTABLE so callers stay inlinable; callers pass a message built from
--- their arguments, so the planner cannot fold a call in a branch that never runs.
+-- any CASE. Declared IMMUTABLE so callers stay inlinable; callers build the message from
+-- the offending argument, so the planner cannot fold a call in a branch that never runs,
+-- and a NULL argument (a NULL message) gives NULL, as a NULL argument does in Trino.
 CREATE FUNCTION dataquery._fail(message text, sample anyelement) RETURNS anyelement
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
+  IF message IS NULL THEN
+    RETURN NULL;
+  END IF;
   RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = message;
 END
 $$;
@@ -511,6 +515,7 @@ $$;
 CREATE FUNCTION dataquery.split(value text, delimiter text, max_fields bigint) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
+    WHEN max_fields IS NULL THEN NULL
     WHEN max_fields < 1 THEN dataquery._fail('Limit must be positive: ' || max_fields, NULL::text[])
     WHEN pg_catalog.cardinality(fields) <= max_fields THEN fields
     ELSE fields[1:max_fields - 1] || pg_catalog.array_to_string(fields[max_fields:], delimiter)
