@@ -185,7 +185,7 @@ function rewriteFuncCall(body: FuncCallBody): ParseNode | undefined {
  * The replacement of one parse-tree node written in Trino's dialect, or undefined when the
  * node needs none. Handles FuncCall nodes (the rules above), MinMaxExpr (GREATEST/LEAST →
  * dataquery.greatest/least, NULL when any argument is) and casts to json (CAST(x AS json)
- * → to_jsonb(x), a JSON value of x as Trino casts it; JSON '...' literals stay JSON text).
+ * → to_jsonb(x), a JSON value of x as Trino casts it; a JSON '...' literal is parsed, as jsonb).
  * Takes the node with its type key:
  * `{ FuncCall: {...} }`.
  */
@@ -193,9 +193,13 @@ export function rewriteTrinoCall(node: ParseNode): ParseNode | undefined {
   if (node.FuncCall) return rewriteFuncCall(node.FuncCall as FuncCallBody)
   const minMax = node.MinMaxExpr as { op?: string; args?: ParseNode[] } | undefined
   if (minMax) return call(['dataquery', minMax.op === 'IS_LEAST' ? 'least' : 'greatest'], minMax.args ?? [])
-  // A typed literal (JSON '[1]', location -1) is a JSON text, as in Trino: it stays a cast.
+  // A typed literal (JSON '[1]', location -1) is JSON text, as in Trino: parsed, as jsonb
+  // (zjobs' json), like every JSON value the functions take and give.
   const cast = node.TypeCast as { arg: ParseNode; typeName: ParseNode; location?: number } | undefined
-  if (cast && cast.location !== -1 && typeNameText(cast.typeName) === 'json') {
+  if (cast && cast.location === -1 && typeNameText(cast.typeName) === 'json') {
+    return { TypeCast: { arg: cast.arg, typeName: typeName(['jsonb']) } }
+  }
+  if (cast && typeNameText(cast.typeName) === 'json') {
     // A string literal has no type yet: it is text (to_jsonb takes any type but unknown).
     const arg = constString(cast.arg) === undefined ? cast.arg : { TypeCast: { arg: cast.arg, typeName: typeName(['text']) } }
     return call(['to_jsonb'], [arg])

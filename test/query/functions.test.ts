@@ -638,7 +638,10 @@ describe('rewritten Trino calls, run', () => {
       ['3', null, '1'],
       ['3', null, '2'],
     ])
-    assert.deepEqual(await trino(`json_format(CAST('[1,2]' AS json)), json_format(CAST(3 AS json)), CAST(true AS json)`), [['"[1,2]"', '3', 'true']])
+    assert.deepEqual(
+      await trino(`json_format(CAST('[1,2]' AS json)), json_format(CAST(3 AS json)), CAST(true AS json), json_extract_scalar(JSON '{"a":[7]}', '$.a[0]')`),
+      [['"[1,2]"', '3', 'true', '7']],
+    )
     assert.deepEqual(
       await trino(`try_cast('12' AS integer), try_cast('x' AS integer), try_cast(s AS integer), try_cast('2020-02-30' AS date),
         try_cast('1.5' AS decimal(18, 6)), try_cast(NULL AS integer) ${data} WHERE n = 1`),

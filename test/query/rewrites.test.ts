@@ -73,10 +73,10 @@ describe('Trino rewrites', () => {
     assert.equal(await rewrite('least(a, b)'), 'dataquery.least(a, b)')
   })
 
-  test('CAST(x AS json) makes a JSON value of x; a JSON literal stays JSON text', async () => {
+  test('CAST(x AS json) makes a JSON value of x; a JSON literal is parsed, as jsonb', async () => {
     assert.equal(await rewrite('CAST(x AS json)'), 'to_jsonb(x)')
     assert.equal(await rewrite(`CAST('[1]' AS json)`), `to_jsonb('[1]'::text)`)
-    assert.equal(await rewrite(`JSON '[1, 2]'`), `'[1, 2]'::json`)
+    assert.equal(await rewrite(`JSON '[1, 2]'`), `'[1, 2]'::jsonb`)
   })
 
   test('try_cast(x AS t) casts what valid_input lets through', async () => {
