@@ -3,6 +3,7 @@
 // documented results, NULL handling, errors, the rewrites run end to end, and the catalogue
 // (src/query/functions.ts) checked against pg_proc so that it cannot drift.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { parse } from 'libpg-query'
 import { deparse } from 'pgsql-deparser'
@@ -694,6 +695,15 @@ describe('the function catalogue', () => {
       assert.equal(typeof f.argumentTypes, 'string')
       assert.ok(!DENIED_FUNCTIONS.some((pattern) => pattern.test(f.name)), `${f.name} is denied`)
     }
+  })
+
+  test('docs/data-query.md (Functions) names every function of the catalogue', () => {
+    const docs = readFileSync(new URL('../../docs/data-query.md', import.meta.url), 'utf8')
+    const section = docs.slice(docs.indexOf('## Functions'))
+    const undocumented = [...new Set(DATA_QUERY_FUNCTIONS.map((f) => f.name))].filter(
+      (name) => !new RegExp(`(^|[^a-z0-9_])${name}([^a-z0-9_]|$)`).test(section),
+    )
+    assert.deepEqual(undocumented, [])
   })
 
   test('functions run for the sandbox reader role, where it exists', async (t) => {
