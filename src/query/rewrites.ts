@@ -2,8 +2,8 @@
 // (PostgreSQL 17) parse trees before the query runs. Pure functions: a node in, a new node
 // out, nothing shared. The SQL engine calls rewriteTrinoCall on each node it walks (and
 // walks the replacement again: no replacement matches a rule itself, so this ends), or
-// rewriteTrinoCalls on a whole tree; preprocessTrinoSql fixes the one spelling that
-// PostgreSQL cannot even parse (try_cast) before parsing. docs/data-query.md lists them.
+// rewriteTrinoCalls on a whole tree; preprocessTrinoSql fixes, before parsing, the two
+// spellings PostgreSQL cannot even parse (try_cast, f(x)[i]). docs/data-query.md lists them.
 
 export type ParseNode = Record<string, unknown>
 
@@ -224,13 +224,16 @@ function walk(value: unknown): unknown {
 }
 
 /**
- * Trino's try_cast(x AS t) is not PostgreSQL syntax: this turns it into try_cast(CAST(x AS t)),
- * which parses, and which rewriteTrinoCall then rewrites. Strings, quoted identifiers,
- * dollar quotes and comments are left alone; the text is otherwise unchanged.
+ * Two Trino spellings PostgreSQL cannot even parse, fixed in the text before parsing:
+ * try_cast(x AS t) becomes try_cast(CAST(x AS t)), which parses and which rewriteTrinoCall
+ * then rewrites; a subscripted call, split(s, ',')[1], becomes (split(s, ','))[1].
+ * Strings, quoted identifiers, dollar quotes and comments are left alone; the text is
+ * otherwise unchanged.
  */
 export function preprocessTrinoSql(sql: string): string {
   const edits: { at: number; text: string }[] = []
-  const opens: (number | undefined)[] = [] // per open parenthesis: set when it is a try_cast's
+  // Per open parenthesis: where its call's name starts (a call), and whether it is try_cast's.
+  const opens: { callStart?: number; tryCast: boolean }[] = []
   let index = 0
   while (index < sql.length) {
     const skipped = skipLiteral(sql, index)
@@ -243,18 +246,27 @@ export function preprocessTrinoSql(sql: string): string {
       const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(index))![0]
       const after = index + word.length
       const paren = /^\s*\(/.exec(sql.slice(after))
-      if (word.toLowerCase() === 'try_cast' && paren && !/[.\w$"]$/.test(sql.slice(0, index))) {
+      if (paren) {
+        const before = sql.slice(0, index)
+        const qualifier = /(?:[A-Za-z_][A-Za-z0-9_$]*\.)+$/.exec(before)?.[0] ?? ''
+        const tryCast = word.toLowerCase() === 'try_cast' && qualifier === '' && !/["$]$/.test(before)
         const open = after + paren[0].length - 1
-        edits.push({ at: open + 1, text: 'CAST(' })
-        opens.push(open)
+        if (tryCast) edits.push({ at: open + 1, text: 'CAST(' })
+        opens.push({ callStart: index - qualifier.length, tryCast })
         index = open + 1
         continue
       }
       index = after
       continue
     }
-    if (char === '(') opens.push(undefined)
-    if (char === ')' && opens.pop() !== undefined) edits.push({ at: index, text: ')' })
+    if (char === '(') opens.push({ tryCast: false })
+    if (char === ')') {
+      const frame = opens.pop()
+      if (frame?.tryCast) edits.push({ at: index, text: ')' })
+      if (frame?.callStart !== undefined && /^\s*\[/.test(sql.slice(index + 1))) {
+        edits.push({ at: frame.callStart, text: '(' }, { at: index + 1, text: ')' })
+      }
+    }
     index += 1
   }
   let result = sql

@@ -629,6 +629,10 @@ describe('rewritten Trino calls, run', () => {
     )
   })
 
+  test('subscripted calls', async () => {
+    assert.deepEqual(await trino(`split('a,b,c', ',')[2], regexp_extract_all('1a 2b', '\\d')[1]`), [['b', '1']])
+  })
+
   test('extract with Trino fields, trim, greatest and least, CAST to json, try_cast', async () => {
     assert.deepEqual(
       await trino(`extract(dow FROM DATE '2001-08-26'), extract(day_of_week FROM DATE '2001-08-27'), extract(second FROM TIMESTAMP '2001-08-22 03:04:05.9'),

@@ -125,6 +125,16 @@ describe('preprocessTrinoSql', () => {
     )
   })
 
+  test('puts a subscripted call in parentheses', () => {
+    assert.equal(preprocessTrinoSql(`SELECT split(s, ',')[1]`), `SELECT (split(s, ','))[1]`)
+    assert.equal(
+      preprocessTrinoSql(`SELECT dataquery.split(split(s, ';') [2], ',')[1] FROM t`),
+      `SELECT (dataquery.split((split(s, ';')) [2], ','))[1] FROM t`,
+    )
+    assert.equal(preprocessTrinoSql('SELECT try_cast(x AS int[])[1]'), 'SELECT (try_cast(CAST(x AS int[])))[1]')
+    assert.equal(preprocessTrinoSql('SELECT a[1], (b)[2], f(x) FROM t'), 'SELECT a[1], (b)[2], f(x) FROM t')
+  })
+
   test('leaves strings, quoted identifiers, comments and qualified names alone', () => {
     const sql = `SELECT 'try_cast(a AS b)', "try_cast"(x), E'it\\'s try_cast(', $$try_cast(x AS y)$$, s.try_cast(x) -- try_cast(x AS int)
       /* try_cast(y AS int) */ FROM t`
