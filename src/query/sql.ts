@@ -164,9 +164,7 @@ class Rewriter {
     if (value === null || typeof value !== 'object') return value
     const entries = Object.entries(value as Node)
     const [type, body] = entries[0] ?? []
-    if (entries.length !== 1 || !/^[A-Z]/.test(type)) {
-      return Object.fromEntries(entries.map(([key, field]) => [key, this.node(field, ctes)]))
-    }
+    if (entries.length !== 1 || !/^[A-Z]/.test(type)) return this.#struct(value as Node, ctes)
     // Trino's spellings first (if(), approx_distinct(), GREATEST's NULL rule...): the
     // replacement is then checked like anything the client wrote.
     const replacement = rewriteTrinoCall(value as Node)
@@ -176,35 +174,62 @@ class Rewriter {
     return visit ? visit(body as Node, ctes) : { [type]: this.node(body, ctes) }
   }
 
+  /**
+   * A node's fields. Some children come unwrapped (a cast's `typeName`, an `alias`, a
+   * `withClause`): they are checked here, by field name.
+   */
+  #struct(struct: Node, ctes: ReadonlySet<string>): Node {
+    const out: Node = {}
+    for (const [key, field] of Object.entries(struct)) {
+      if (key === 'typeName' && field && typeof field === 'object') out[key] = this.#typeName(field as Node, ctes)
+      else if (key === 'aliasname' || key === 'ctename') out[key] = String(field).toLowerCase()
+      else out[key] = this.node(field, ctes)
+    }
+    return out
+  }
+
+  #typeName(body: Node, ctes: ReadonlySet<string>): Node {
+    const parts = (body.names as unknown[]).map((part) => String(stringOf(part)).toLowerCase())
+    const last = parts[parts.length - 1]
+    const target = TYPE_REWRITES[last] ?? last
+    if (!ALLOWED_TYPES.has(target) || (parts.length > 1 && parts[0] !== 'pg_catalog') || body.setof) {
+      throw new QueryError(`Unknown type: ${parts.join('.')}`)
+    }
+    const names = target === last ? parts.map(str) : [str('pg_catalog'), str(target)]
+    return { ...this.#struct({ ...body, names: undefined }, ctes), names }
+  }
+
   readonly #visitors: Record<string, (body: Node, ctes: ReadonlySet<string>) => unknown> = {
     SelectStmt: (body, ctes) => {
       if (body.intoClause) throw new QueryError('SELECT INTO is not supported: a Data Query cannot create tables')
       if (body.lockingClause) throw new QueryError('Row locks (FOR UPDATE, FOR SHARE) are not supported')
       // A WITH clause's names are visible in its statement (its own CTEs included, for RECURSIVE).
-      const withClause = (body.withClause as { WithClause?: { ctes?: { CommonTableExpr: { ctename: string } }[] } } | undefined)
-        ?.WithClause
+      const withClause = body.withClause as { ctes?: { CommonTableExpr: { ctename: string } }[] } | undefined
       const visible = new Set(ctes)
       for (const cte of withClause?.ctes ?? []) visible.add(cte.CommonTableExpr.ctename.toLowerCase())
-      return { SelectStmt: this.node(body, visible) }
+      // The CTEs first: a data-modifying one is refused as such.
+      const rewrittenWith = withClause && this.#struct(withClause as Node, visible)
+      const { withClause: _omitted, ...rest } = body
+      return { SelectStmt: { ...this.#struct(rest, visible), ...(rewrittenWith ? { withClause: rewrittenWith } : {}) } }
     },
     CommonTableExpr: (body, ctes) => {
       const query = body.ctequery as Node
       if (!('SelectStmt' in query)) {
         throw new QueryError(`Data-modifying statements are not allowed, also inside WITH (${statementName(query)})`)
       }
-      return { CommonTableExpr: { ...(this.node(body, ctes) as Node), ctename: String(body.ctename).toLowerCase() } }
+      return { CommonTableExpr: this.#struct(body, ctes) }
     },
     RangeVar: (body, ctes) => {
       const name = String(body.relname).toLowerCase()
-      const alias = this.node(body.alias, ctes)
+      const alias = body.alias && this.#struct(body.alias as Node, ctes)
       if (body.catalogname || body.schemaname) {
         const qualified = [body.catalogname, body.schemaname, body.relname].filter(Boolean).join('.')
         throw new QueryError(`Table ${String(qualified).toLowerCase()} does not exist`)
       }
-      if (ctes.has(name)) return { RangeVar: { ...body, relname: name, alias } }
+      if (ctes.has(name)) return { RangeVar: { ...body, relname: name, ...(alias ? { alias } : {}) } }
       const table = requireTable(name, this.#caller)
       this.tables.add(table.name)
-      return { RangeVar: { ...body, schemaname: 'dataquery', relname: table.name, alias } }
+      return { RangeVar: { ...body, schemaname: 'dataquery', relname: table.name, ...(alias ? { alias } : {}) } }
     },
     RangeFunction: (body, ctes) => {
       // `FROM user` parses as the SQL function USER: Zuora means its user table.
@@ -230,32 +255,17 @@ class Rewriter {
       }
       return { SQLValueFunction: body }
     },
-    TypeName: (body, ctes) => {
-      const parts = (body.names as unknown[]).map((part) => String(stringOf(part)).toLowerCase())
-      const last = parts[parts.length - 1]
-      const target = TYPE_REWRITES[last] ?? last
-      if (!ALLOWED_TYPES.has(target) || (parts.length > 1 && parts[0] !== 'pg_catalog') || body.setof) {
-        throw new QueryError(`Unknown type: ${parts.join('.')}`)
-      }
-      const names = target === last ? body.names : [str('pg_catalog'), str(target)]
-      return { TypeName: { ...(this.node(body, ctes) as Node), names } }
-    },
-    ColumnRef: (body) => {
-      const fields = (body.fields as unknown[]).map((field) => {
-        const name = stringOf(field)
-        return name === undefined ? field : str(name.toLowerCase())
-      })
+    TypeName: (body, ctes) => ({ TypeName: this.#typeName(body, ctes) }),
+    // Identifiers: Trino's are case-insensitive, quoted or not.
+    String: (body) => ({ String: { sval: String(body.sval).toLowerCase() } }),
+    ColumnRef: (body, ctes) => {
+      const ref = this.#struct(body, ctes)
+      const fields = ref.fields as unknown[]
       if (stringOf(fields[fields.length - 1]) === 'deleted') this.selectsDeleted = true
-      return { ColumnRef: { ...body, fields } }
+      return { ColumnRef: ref }
     },
     ResTarget: (body, ctes) => ({
-      ResTarget: { ...(this.node(body, ctes) as Node), ...(body.name ? { name: String(body.name).toLowerCase() } : {}) },
-    }),
-    Alias: (body) => ({
-      Alias: {
-        aliasname: String(body.aliasname).toLowerCase(),
-        ...(body.colnames ? { colnames: (body.colnames as unknown[]).map((c) => str(String(stringOf(c)).toLowerCase())) } : {}),
-      },
+      ResTarget: { ...this.#struct(body, ctes), ...(body.name ? { name: String(body.name).toLowerCase() } : {}) },
     }),
   }
 }
