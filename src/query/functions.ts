@@ -78,14 +78,14 @@ const DATE_TIME: Row[] = [
   ['timezone_minute', TZ, 'bigint', 'Minute of the session time zone\'s offset'],
 ]
 
-// Field extraction: [name, what, on dates too]
-const FIELDS: [string, string, boolean][] = [
-  ['year', 'Year', true],
+// Field extraction: [name, what, on dates too, the interval type it also takes]
+const FIELDS: [string, string, boolean, string?][] = [
+  ['year', 'Year', true, 'interval year to month'],
   ['quarter', 'Quarter of the year (1-4)', true],
-  ['month', 'Month of the year (1-12)', true],
+  ['month', 'Month of the year (1-12)', true, 'interval year to month'],
   ['week', 'ISO week of the year (1-53)', true],
   ['week_of_year', 'Alias of week', true],
-  ['day', 'Day of the month', true],
+  ['day', 'Day of the month', true, 'interval day to second'],
   ['day_of_month', 'Alias of day', true],
   ['day_of_week', 'ISO day of the week (1 Monday - 7 Sunday)', true],
   ['dow', 'Alias of day_of_week', true],
@@ -93,16 +93,17 @@ const FIELDS: [string, string, boolean][] = [
   ['doy', 'Alias of day_of_year', true],
   ['year_of_week', 'Year of the ISO week', true],
   ['yow', 'Alias of year_of_week', true],
-  ['hour', 'Hour of the day (0-23)', false],
-  ['minute', 'Minute of the hour', false],
-  ['second', 'Second of the minute', false],
-  ['millisecond', 'Millisecond of the second', false],
+  ['hour', 'Hour of the day (0-23)', false, 'interval day to second'],
+  ['minute', 'Minute of the hour', false, 'interval day to second'],
+  ['second', 'Second of the minute', false, 'interval day to second'],
+  ['millisecond', 'Millisecond of the second', false, 'interval day to second'],
 ]
 
-const EXTRACTION: Row[] = FIELDS.flatMap(([name, what, onDates]): Row[] => [
+const EXTRACTION: Row[] = FIELDS.flatMap(([name, what, onDates, interval]): Row[] => [
   [name, TZ, 'bigint', `${what}, in the session time zone`],
   [name, TS, 'bigint', what],
   ...(onDates ? [[name, 'date', 'bigint', what] as Row] : []),
+  ...(interval ? [[name, interval, 'bigint', `The ${name} field of an interval`] as Row] : []),
 ])
 
 const STRINGS: Row[] = [

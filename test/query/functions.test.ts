@@ -257,7 +257,12 @@ describe('date and time functions', () => {
       [`hour(TIMESTAMP WITH TIME ZONE '2001-08-22 10:00 UTC')`, '3'],
       [`timezone_hour(TIMESTAMP WITH TIME ZONE '2001-08-22 10:00 UTC')`, '-7'],
       [`timezone_minute(TIMESTAMP WITH TIME ZONE '2001-08-22 10:00 UTC')`, '0'],
-      [`year('2001-08-22')`, '2001'],
+      [`day(INTERVAL '3 days 4 hours 5 minutes 6.789 seconds')`, '3'],
+      [`hour(INTERVAL '3 days 4 hours 5 minutes 6.789 seconds')`, '4'],
+      [`second(INTERVAL '3 days 4 hours 5 minutes 6.789 seconds')`, '6'],
+      [`millisecond(INTERVAL '3 days 4 hours 5 minutes 6.789 seconds')`, '789'],
+      [`month(INTERVAL '1 year 2 months')`, '2'],
+      [`day(TIMESTAMP '2020-03-02 00:00' - TIMESTAMP '2020-02-01 12:00')`, '29'],
       ['year(NULL::date)', null],
     ])
   })
@@ -634,6 +639,7 @@ describe('rewritten Trino calls, run', () => {
   })
 
   test('extract with Trino fields, trim, greatest and least, CAST to json, try_cast', async () => {
+    assert.deepEqual(await trino(`extract(day FROM TIMESTAMP '2020-03-02 00:00' - TIMESTAMP '2020-02-01 12:00')`), [['29']])
     assert.deepEqual(
       await trino(`extract(dow FROM DATE '2001-08-26'), extract(day_of_week FROM DATE '2001-08-27'), extract(second FROM TIMESTAMP '2001-08-22 03:04:05.9'),
         trim(padded), '[' || trim(LEADING FROM padded) || ']' ${data} WHERE n = 1`),

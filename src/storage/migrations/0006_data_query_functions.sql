@@ -390,7 +390,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT pg_catalog.timezone(zone, value) $$;
 
 -- Field extraction (Trino's convenience functions, bigint): one function per field and
--- argument type. Dates have no time fields; timezone_* take instants only.
+-- argument type. Dates have no time fields; intervals only the fields of their own (the
+-- day of `interval '3 days 4 hours'` is 3); timezone_* take instants only.
 DO $$
 DECLARE
   field record;
@@ -398,27 +399,27 @@ DECLARE
 BEGIN
   FOR field IN
     SELECT * FROM (VALUES
-      ('year', 'EXTRACT(year FROM value)', true),
-      ('quarter', 'EXTRACT(quarter FROM value)', true),
-      ('month', 'EXTRACT(month FROM value)', true),
-      ('week', 'EXTRACT(week FROM value)', true),
-      ('week_of_year', 'EXTRACT(week FROM value)', true),
-      ('day', 'EXTRACT(day FROM value)', true),
-      ('day_of_month', 'EXTRACT(day FROM value)', true),
-      ('day_of_week', 'EXTRACT(isodow FROM value)', true),
-      ('dow', 'EXTRACT(isodow FROM value)', true),
-      ('day_of_year', 'EXTRACT(doy FROM value)', true),
-      ('doy', 'EXTRACT(doy FROM value)', true),
-      ('year_of_week', 'EXTRACT(isoyear FROM value)', true),
-      ('yow', 'EXTRACT(isoyear FROM value)', true),
-      ('hour', 'EXTRACT(hour FROM value)', false),
-      ('minute', 'EXTRACT(minute FROM value)', false),
-      ('second', 'pg_catalog.floor(EXTRACT(second FROM value))', false),
-      ('millisecond', 'pg_catalog.mod(pg_catalog.floor(EXTRACT(milliseconds FROM value)), 1000)', false)
-    ) AS fields (name, expression, on_dates)
+      ('year', 'EXTRACT(year FROM value)', true, true),
+      ('quarter', 'EXTRACT(quarter FROM value)', true, false),
+      ('month', 'EXTRACT(month FROM value)', true, true),
+      ('week', 'EXTRACT(week FROM value)', true, false),
+      ('week_of_year', 'EXTRACT(week FROM value)', true, false),
+      ('day', 'EXTRACT(day FROM value)', true, true),
+      ('day_of_month', 'EXTRACT(day FROM value)', true, false),
+      ('day_of_week', 'EXTRACT(isodow FROM value)', true, false),
+      ('dow', 'EXTRACT(isodow FROM value)', true, false),
+      ('day_of_year', 'EXTRACT(doy FROM value)', true, false),
+      ('doy', 'EXTRACT(doy FROM value)', true, false),
+      ('year_of_week', 'EXTRACT(isoyear FROM value)', true, false),
+      ('yow', 'EXTRACT(isoyear FROM value)', true, false),
+      ('hour', 'EXTRACT(hour FROM value)', false, true),
+      ('minute', 'EXTRACT(minute FROM value)', false, true),
+      ('second', 'pg_catalog.floor(EXTRACT(second FROM value))', false, true),
+      ('millisecond', 'pg_catalog.mod(pg_catalog.floor(EXTRACT(milliseconds FROM value)), 1000)', false, true)
+    ) AS fields (name, expression, on_dates, on_intervals)
   LOOP
-    FOREACH argument IN ARRAY ARRAY['timestamp with time zone', 'timestamp without time zone', 'date'] LOOP
-      CONTINUE WHEN argument = 'date' AND NOT field.on_dates;
+    FOREACH argument IN ARRAY ARRAY['timestamp with time zone', 'timestamp without time zone', 'date', 'interval'] LOOP
+      CONTINUE WHEN (argument = 'date' AND NOT field.on_dates) OR (argument = 'interval' AND NOT field.on_intervals);
       EXECUTE pg_catalog.format(
         'CREATE FUNCTION dataquery.%I(value %s) RETURNS bigint LANGUAGE sql %s PARALLEL SAFE AS %L',
         field.name, argument,
