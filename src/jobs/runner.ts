@@ -53,7 +53,20 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
     }
   }
   const thread = new Worker(new URL('./thread.ts', import.meta.url), {
-    workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive },
+    workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive, interruptible: !!db.interrupt },
+  })
+  // Without its workers a process would accept jobs and never run them: fail loudly instead.
+  thread.on('error', (error) => {
+    log.fatal({ err: error }, 'the job workers failed; stopping')
+    process.exit(1)
+  })
+  thread.on('message', (message: { type: string; id?: number }) => {
+    if (message.type !== 'interrupt-database' || !db.interrupt) return
+    log.warn('restarting the embedded database to stop a runaway query')
+    db.interrupt().then(
+      () => thread.postMessage({ type: 'database-interrupted', id: message.id }),
+      (error) => log.error({ err: error }, 'restarting the embedded database failed'),
+    )
   })
   await new Promise<void>((resolve, reject) => {
     thread.on('message', (message: { type: string; message?: string }) => {

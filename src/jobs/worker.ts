@@ -193,7 +193,7 @@ export class JobWorker implements JobSignals {
     const message = error instanceof Error ? error.message : String(error)
     if (error instanceof JobFailure) return this.#fail(job, kind, message, log)
     if (job.attempts >= job.maxAttempts) {
-      return this.#fail(job, kind, `${message} (gave up after ${job.attempts} attempts)`, log)
+      return this.#fail(job, kind, `${message} (gave up after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"})`, log)
     }
     const delay = Math.round((this.#options.retryDelayMs ?? defaultRetryDelay)(job.attempts))
     if (await retryLater(db, job, delay, message)) log.warn({ err: error, retryInMs: delay }, 'attempt failed; will retry')

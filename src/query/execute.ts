@@ -1,12 +1,16 @@
 // Runs a prepared Data Query in its sandbox and streams the rows out.
 //
-// The query executes in one short transaction: its context row (tenant, entity, orgs, live
-// or deleted rows) is written, the transaction turns read-only, the role becomes
-// zjobs_dq_reader with only schema dataquery on its search path, and the query is declared
-// as a WITH HOLD cursor, which PostgreSQL runs to completion (spilling to disk, not memory)
-// when the transaction commits. Rows are then fetched in batches, each FETCH a statement of
-// its own, so the embedded database (one session) is free for other work between batches,
-// and a stop request can be honoured between them.
+// The query's transaction writes its context row (tenant, entity, orgs, live or deleted
+// rows), turns read-only, becomes zjobs_dq_reader with only schema dataquery on its search
+// path, and declares the query as a cursor; rows are fetched in batches, and a stop request
+// is honoured between them.
+//
+// On a PostgreSQL server the transaction stays open while the rows are fetched, and
+// statement_timeout bounds every FETCH. The embedded database is one session: a transaction
+// held open would block everything else for the whole export, so there the cursor is
+// declared WITH HOLD and the transaction commits at once. PostgreSQL then runs the query to
+// completion (spilling to disk, not memory), and each FETCH is a statement of its own. Its
+// time limit is the watchdog's (PGlite has no statement_timeout).
 import { randomBytes } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import type { Db } from '../storage/db.ts'
@@ -49,20 +53,42 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
   const cursor = `zjobs_result_${randomBytes(8).toString('hex')}`
   const client = await db.pool.connect()
   let declared = false
+  // The embedded database has no statement_timeout: past the deadline, it is interrupted.
+  let interrupted = false
+  const watchdog =
+    db.interrupt &&
+    setTimeout(() => {
+      interrupted = true
+      void db.interrupt!()
+    }, Math.max(0, options.deadline - Date.now()))
+  const hold = db.kind === 'embedded'
   try {
-    await declare(client, cursor, sql, scope, options.deadline)
+    await declare(client, cursor, sql, scope, options.deadline, hold)
     declared = true
+    // The query has run; the fetch loop watches the deadline from here.
+    if (watchdog) clearTimeout(watchdog)
     return await fetchAll(client, cursor, sink, options)
   } catch (error) {
-    throw translate(error, options.timeLimitSeconds)
+    throw interrupted ? timeoutError(options.timeLimitSeconds) : translate(error, options.timeLimitSeconds)
   } finally {
-    if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
-    await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
-    client.release()
+    if (watchdog) clearTimeout(watchdog)
+    if (!hold) await client.query('ROLLBACK').catch(() => {})
+    else if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
+    // A held cursor's context row was committed with it: remove it.
+    if (hold) await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
+    // A connection the interruption cut is not handed back to the pool.
+    client.release(interrupted)
   }
 }
 
-async function declare(client: PoolClient, cursor: string, sql: string, scope: QueryScope, deadline: number): Promise<void> {
+async function declare(
+  client: PoolClient,
+  cursor: string,
+  sql: string,
+  scope: QueryScope,
+  deadline: number,
+  hold: boolean,
+): Promise<void> {
   const timeoutMs = Math.max(1, Math.floor(deadline - Date.now()))
   await client.query('BEGIN')
   try {
@@ -79,9 +105,9 @@ async function declare(client: PoolClient, cursor: string, sql: string, scope: Q
     )
     await client.query('SET LOCAL transaction_read_only = on')
     await client.query('SET LOCAL ROLE zjobs_dq_reader')
-    await client.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${sql}`)
-    // The query runs here: a holdable cursor is materialised when its transaction commits.
-    await client.query('COMMIT')
+    await client.query(`DECLARE ${cursor} NO SCROLL CURSOR ${hold ? 'WITH HOLD' : ''} FOR ${sql}`)
+    // A holdable cursor's query runs here, when its transaction commits.
+    if (hold) await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {})
     throw error

@@ -270,3 +270,40 @@ describe('hostile Data Queries', () => {
     })
   })
 })
+
+describe('runaway Data Queries', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({ dataQueryTimeLimitSeconds: 2, dataQueryRetries: 0 }, { workers: 'thread' })
+  })
+  after(() => server.close())
+
+  test('a query past the time limit fails with the time-limit message, and the server carries on', async () => {
+    const submit = async (query: string) => {
+      const response = await server.api('POST', '/query/jobs', {
+        body: { query, outputFormat: 'CSV', compression: 'NONE', output: { target: 'S3' } },
+      })
+      assert.equal(response.status, 200, response.text)
+      return response.json().data.id as string
+    }
+    const wait = async (id: string): Promise<QueryJob> => {
+      const deadline = Date.now() + 120_000
+      for (;;) {
+        const response = await server.api('GET', `/query/jobs/${id}`)
+        assert.equal(response.status, 200, response.text)
+        const job = response.json().data as QueryJob
+        if (['completed', 'failed'].includes(job.queryStatus)) return job
+        if (Date.now() > deadline) assert.fail(`${id} never ended`)
+        await sleep(100)
+      }
+    }
+    // Counting an endless recursion never finishes on its own.
+    const runaway = await wait(await submit('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r'))
+    assert.equal(runaway.queryStatus, 'failed')
+    assert.equal(runaway.errorMessage, 'Query exceeded the maximum time limit of 2.00s (gave up after 1 attempt)')
+    // The database is there again for the next query and the API.
+    const next = await wait(await submit('SELECT 1 AS one'))
+    assert.equal(next.queryStatus, 'completed')
+    assert.equal((await server.api('GET', '/query/jobs?pageSize=5')).status, 200)
+  })
+})

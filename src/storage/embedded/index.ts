@@ -15,6 +15,12 @@ export interface EmbeddedDatabase {
   /** True when this process started the database (and must stop it). */
   owner: boolean
   stop(): Promise<void>
+  /**
+   * Kills whatever the database is executing by restarting its thread (PGlite cannot cancel
+   * a statement). Every open connection is dropped; the data, on disk, is recovered on
+   * reopening. Only the owner can.
+   */
+  restart?(): Promise<void>
 }
 
 interface LockFile {
@@ -36,18 +42,9 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   const socketDir = chooseSocketDir(dataDir)
   writeFileSync(lockFd, JSON.stringify({ pid: process.pid, socketDir } satisfies LockFile))
   closeSync(lockFd)
+  const workerData = { pgdataDir: join(dataDir, 'pgdata'), socketPath: join(socketDir, SOCKET_NAME) }
   try {
-    const worker = new Worker(new URL('./thread.ts', import.meta.url), {
-      workerData: { pgdataDir: join(dataDir, 'pgdata'), socketPath: join(socketDir, SOCKET_NAME) },
-    })
-    await new Promise<void>((resolve, reject) => {
-      worker.on('message', (message: { type: string; message?: string }) => {
-        if (message.type === 'ready') resolve()
-        if (message.type === 'failed') reject(new Error(`embedded database failed to start: ${message.message}`))
-      })
-      worker.once('error', reject)
-      worker.once('exit', (code) => reject(new Error(`embedded database thread exited with code ${code}`)))
-    })
+    let worker = await startThread(workerData)
     let stopping: Promise<void> | undefined
     const stop = () =>
       (stopping ??= new Promise<void>((resolve) => {
@@ -60,11 +57,30 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
         await worker.terminate()
         rmSync(lockPath, { force: true })
       }))
-    return { connection: poolConfig(socketDir), owner: true, stop }
+    let restarting: Promise<void> | undefined
+    const restart = () =>
+      (restarting ??= (async () => {
+        await worker.terminate()
+        worker = await startThread(workerData)
+      })().finally(() => (restarting = undefined)))
+    return { connection: poolConfig(socketDir), owner: true, stop, restart }
   } catch (error) {
     rmSync(lockPath, { force: true })
     throw error
   }
+}
+
+async function startThread(workerData: { pgdataDir: string; socketPath: string }): Promise<Worker> {
+  const worker = new Worker(new URL('./thread.ts', import.meta.url), { workerData })
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (message: { type: string; message?: string }) => {
+      if (message.type === 'ready') resolve()
+      if (message.type === 'failed') reject(new Error(`embedded database failed to start: ${message.message}`))
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`embedded database thread exited with code ${code}`)))
+  })
+  return worker
 }
 
 function poolConfig(socketDir: string): PoolConfig {
