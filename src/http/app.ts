@@ -15,6 +15,7 @@ import { zuoraHeaders } from './plugins/zuora-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminBillingRoutes } from './routes/admin-billing.ts'
 import { adminJobRoutes } from './routes/admin-jobs.ts'
+import { dataBackfillRoutes } from '../backfill/routes.ts'
 import { dataQueryRoutes } from '../query/routes.ts'
 import { fileRoutes } from './routes/files.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(adminBillingRoutes, deps)
   await app.register(adminJobRoutes, deps)
   await app.register(dataQueryRoutes, deps)
+  await app.register(dataBackfillRoutes, deps)
   await app.register(fileRoutes, deps)
   for (const routes of options.routes ?? []) await app.register(routes, deps)
   return app

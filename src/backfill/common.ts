@@ -1,0 +1,98 @@
+// What every Data Backfill operation shares: the job kinds, the caller's permission, job id
+// checks, the v1 success envelope and the errors (spec §7.11's suggested codes).
+import { randomBytes } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import { callerOf, type RequestScope } from '../http/context.ts'
+import { getJob, requestStop } from '../jobs/store.ts'
+import type { Job, JobState } from '../jobs/types.ts'
+import { ApiError, Category } from '../platform/errors.ts'
+import type { Principal } from '../platform/oauth.ts'
+import type { Db } from '../storage/db.ts'
+
+export const BACKFILL_KINDS = {
+  file: 'data_backfill.file',
+  propagation: 'data_backfill.propagation',
+  bookingDate: 'data_backfill.booking_date',
+} as const
+export type BackfillKind = (typeof BACKFILL_KINDS)[keyof typeof BACKFILL_KINDS]
+
+export interface Caller {
+  principal: Principal
+  scope: RequestScope
+}
+
+/** The caller of a Data Backfill route, who must hold the dataBackfill permission. */
+export function backfillCaller(request: FastifyRequest): Caller {
+  const caller = callerOf(request)
+  const { user } = caller.principal
+  if (!user.admin && !user.permissions.includes('dataBackfill')) {
+    throw new ApiError(403, Category.permission, 'You do not have the permission to use Data Backfill')
+  }
+  return caller
+}
+
+/** The name a job shows for its user (uploadedBy, updatedByUsername): the email, else the username. */
+export const displayName = (principal: Principal) => principal.user.email ?? principal.user.username
+
+/** Zuora's process ids: 16 upper-case hexadecimal characters. */
+export const processId = () => randomBytes(8).toString('hex').toUpperCase()
+
+/** The v1 success envelope (CommonResponse) around `payload`. */
+export function ok<T extends object>(request: FastifyRequest, payload?: T): { success: true; processId: string; requestId: string } & T {
+  return { success: true, processId: processId(), requestId: request.id, ...(payload ?? ({} as T)) }
+}
+
+/** `{"status":"Stopping"}` is the only stop request there is. */
+export function checkStopBody(body: { status: string }): void {
+  if (body.status !== 'Stopping') {
+    throw new ApiError(400, Category.invalidValue, `Invalid status '${body.status}': the only value accepted is Stopping`)
+  }
+}
+
+const JOB_ID = /^[0-9a-f]{32}$/
+
+/** A job id as the path gives it: exactly 32 hexadecimal characters, or a clear 400. */
+export function checkJobId(jobId: string): string {
+  if (jobId.length !== 32) {
+    throw new ApiError(400, Category.invalidValue, `Invalid jobId '${clip(jobId)}': a job id is exactly 32 characters, not ${jobId.length}`)
+  }
+  const id = jobId.toLowerCase()
+  if (!JOB_ID.test(id)) throw new ApiError(400, Category.invalidValue, `Invalid jobId '${jobId}': a job id is 32 hexadecimal characters`)
+  return id
+}
+
+const clip = (value: string) => (value.length > 40 ? `${value.slice(0, 37)}...` : value)
+
+/** A job of `kind` the caller may see (its tenant, its entity), or a v1 404 (50000040). */
+export async function findJob<P, G, R>(db: Db, caller: Caller, kind: BackfillKind, jobId: string, what: string): Promise<Job<P, G, R>> {
+  const id = checkJobId(jobId)
+  const job = await getJob<P, G, R>(db, caller.principal.tenant.id, id)
+  if (!job || job.kind !== kind || (caller.scope.entityId && job.entityId !== caller.scope.entityId)) {
+    throw new ApiError(404, Category.notFound, `No ${what} with id ${id} exists`)
+  }
+  return job
+}
+
+/**
+ * Asks a job to stop ({"status":"Stopping"}). A job that has not started stops at once; a
+ * running one stops after its current batch. A finished job, or one already stopping, gets
+ * 409 with 50000030 (a rule restriction).
+ */
+export async function stopJob(db: Db, job: Job, what: string): Promise<void> {
+  const refuse = (state: string) =>
+    new ApiError(409, Category.ruleRestriction, `The ${what} ${job.id} cannot be stopped: it is ${state}`)
+  if (job.stopRequested) throw refuse('already stopping')
+  const stoppable: JobState[] = ['pending', 'queued', 'running']
+  if (!stoppable.includes(job.state)) throw refuse(job.state)
+  try {
+    await db.transaction((tx) => requestStop(tx, job.tenantId, job.id, 'stop', stoppable))
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error
+    // It ended or was stopped between the read and the request: say what it is now.
+    const now = await getJob(db, job.tenantId, job.id)
+    throw refuse(now?.stopRequested ? 'already stopping' : (now?.state ?? 'gone'))
+  }
+}
+
+/** The jobs a list shows: the 1,000 newest of the tenant (of the request's entity). */
+export const LIST_LIMIT = 1000

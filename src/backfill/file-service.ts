@@ -1,0 +1,202 @@
+// Data backfill file jobs as Zuora shows them: submit (the upload checked and stored, then the
+// job queued), read, list, stop; and the DataBackfillJob every answer carries.
+import { insertJob, listJobs } from '../jobs/store.ts'
+import type { Job } from '../jobs/types.ts'
+import { ApiError, Category } from '../platform/errors.ts'
+import { newHexId } from '../platform/ids.ts'
+import type { Db } from '../storage/db.ts'
+import type { FileStore } from '../storage/files/store.ts'
+import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob, type Caller } from './common.ts'
+import { openCsv, readHeader, UploadError } from './csv-source.ts'
+import type { FileJobParams, FileJobProgress, FileJobResult } from './file-job.ts'
+import { epochString, humanSize } from './format.ts'
+import { BACKFILL_TYPES, isBackfillType, planColumns, TYPE_SPECS, type BackfillType } from './templates.ts'
+import { unquote, type UploadParts } from './upload.ts'
+
+export type FileJob = Job<FileJobParams, FileJobProgress, FileJobResult>
+
+const WHAT = 'data backfill job'
+export const FILE_JOB_ATTEMPTS = 3
+const CHECKSUM = /^[0-9a-fA-F]{32}$/
+
+const missingPart = (name: string) =>
+  new ApiError(400, Category.missingField, `The multipart part '${name}' is required (parts: type, file, and optionally checksum)`)
+
+/** The `type` part: a type name, possibly quoted (curl), or the job object the vendor schema names. */
+export function parseType(raw: string): BackfillType {
+  let value = unquote(raw)
+  if (value.startsWith('{')) {
+    try {
+      const object = JSON.parse(value) as { importType?: unknown; type?: unknown }
+      value = String(object.importType ?? object.type ?? '')
+    } catch {
+      // not JSON: reported as an unknown type below
+    }
+  }
+  if (!isBackfillType(value)) {
+    throw new ApiError(400, Category.invalidValue, `Invalid type '${value}': use one of ${BACKFILL_TYPES.join(', ')}`)
+  }
+  return value
+}
+
+/** Checks the stored upload and queues its job; on any refusal the upload is deleted. */
+export async function submitFileJob(db: Db, files: FileStore, caller: Caller, parts: UploadParts): Promise<FileJob> {
+  const { principal, scope } = caller
+  const upload = parts.file
+  try {
+    if (parts.fields.type === undefined) throw missingPart('type')
+    const type = parseType(parts.fields.type)
+    if (!upload) throw missingPart('file')
+    const checksum = parts.fields.checksum === undefined ? undefined : unquote(parts.fields.checksum)
+    if (checksum !== undefined && checksum !== '') {
+      if (!CHECKSUM.test(checksum)) {
+        throw new ApiError(400, Category.invalidValue, 'Invalid checksum: it is the MD5 of the file, 32 hexadecimal characters')
+      }
+      if (checksum.toLowerCase() !== upload.md5) {
+        throw new ApiError(400, Category.invalidValue, `Checksum mismatch: the uploaded file's MD5 is ${upload.md5}, the checksum given is ${checksum}`)
+      }
+    }
+    if (!upload.format) throw new ApiError(400, Category.invalidValue, 'The file is neither a CSV file nor a zip archive of one')
+    const csvName = await checkHeader(files, principal.tenant.id, upload.meta.id, upload.format, type)
+    const params: FileJobParams = {
+      type,
+      fileId: upload.meta.id,
+      fileName: upload.meta.name,
+      csvName,
+      fileSize: upload.meta.size,
+      format: upload.format,
+      uploadedBy: displayName(principal),
+    }
+    return (await db.transaction((tx) =>
+      insertJob<FileJobParams, FileJobProgress>(tx, {
+        tenantId: principal.tenant.id,
+        id: newHexId(),
+        kind: BACKFILL_KINDS.file,
+        createdBy: principal.user.id,
+        entityId: scope.entityId,
+        orgIds: scope.orgIds,
+        params,
+        maxAttempts: FILE_JOB_ATTEMPTS,
+      }),
+    )) as FileJob
+  } catch (error) {
+    if (upload) await files.delete(principal.tenant.id, upload.meta.id).catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * The header must map onto the type's template, so a wrong file is refused before it queues.
+ * Returns the CSV's name (a zip's entry).
+ */
+async function checkHeader(files: FileStore, tenantId: string, fileId: string, format: 'csv' | 'zip', type: BackfillType): Promise<string> {
+  let header: string[]
+  let name: string
+  try {
+    const source = await openCsv(files, tenantId, fileId, format)
+    name = source.name
+    header = await readHeader(source.stream)
+  } catch (error) {
+    if (error instanceof UploadError) throw new ApiError(400, Category.invalidValue, error.message)
+    throw error
+  }
+  const plan = planColumns(TYPE_SPECS[type], header)
+  if ('error' in plan) {
+    const category = { unknown: Category.unknownField, missing: Category.missingField, invalid: Category.invalidValue }[plan.reason]
+    throw new ApiError(400, category, plan.error)
+  }
+  return name
+}
+
+export const findFileJob = (db: Db, caller: Caller, jobId: string) =>
+  findJob<FileJobParams, FileJobProgress, FileJobResult>(db, caller, BACKFILL_KINDS.file, jobId, WHAT)
+
+export async function listFileJobs(db: Db, caller: Caller): Promise<FileJob[]> {
+  return (await listJobs(db, caller.principal.tenant.id, {
+    kinds: [BACKFILL_KINDS.file],
+    entityId: caller.scope.entityId,
+    limit: LIST_LIMIT,
+  })) as FileJob[]
+}
+
+export async function stopFileJob(db: Db, caller: Caller, jobId: string): Promise<void> {
+  await stopJob(db, await findFileJob(db, caller, jobId), WHAT)
+}
+
+export type FileJobStatus = 'Pending' | 'Processing' | 'Completed' | 'Canceled' | 'Failed' | 'Stopping' | 'Stopped'
+
+function statusOf(job: FileJob): FileJobStatus {
+  switch (job.state) {
+    case 'running':
+      return job.stopRequested ? 'Stopping' : 'Processing'
+    case 'pending':
+    case 'queued':
+      // A job waiting to retry after a transient failure has been processing.
+      return job.startedAt ? 'Processing' : 'Pending'
+    case 'completed':
+      return 'Completed'
+    case 'failed':
+      return 'Failed'
+    case 'stopped':
+      return 'Stopped'
+    case 'cancelled':
+      return 'Canceled'
+  }
+}
+
+/** "2 minutes 5 seconds" */
+function durationText(seconds: number): string {
+  const minutes = Math.floor(seconds / 60)
+  const rest = seconds % 60
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  return minutes > 0 ? `${unit(minutes, 'minute')}${rest > 0 ? ` ${unit(rest, 'second')}` : ''}` : unit(rest, 'second')
+}
+
+/** The job as Zuora's DataBackfillJob; every figure from the job's committed progress. */
+export function toDataBackfillJob(job: FileJob, files: FileStore, now = Date.now()) {
+  const { params } = job
+  const progress = job.progress ?? {}
+  const status = statusOf(job)
+  const total = progress.totalCount ?? 0
+  const succeeded = progress.succeeded ?? 0
+  const failed = progress.failed ?? 0
+  const processed = succeeded + failed
+  const ended = job.finishedAt !== null
+  const percentage = total > 0 ? Math.floor((processed * 100) / total) : status === 'Completed' ? 100 : 0
+  // Remaining seconds at the pace so far; 0 once ended or before any row is done.
+  const elapsed = job.startedAt ? now - job.startedAt.getTime() : 0
+  const remaining = !ended && processed > 0 && total > processed ? Math.ceil(((elapsed / processed) * (total - processed)) / 1000) : 0
+  const result = job.result
+  return {
+    id: job.id,
+    importType: params.type,
+    uploadedFileId: params.fileId,
+    uploadedFileName: params.fileName,
+    uploadedFileUrl: files.url({ id: params.fileId }),
+    uploadedFileSize: humanSize(params.fileSize),
+    inputFileSize: params.fileSize,
+    uploadedBy: params.uploadedBy,
+    uploadedOn: epochString(job.createdAt)!,
+    ...(job.startedAt ? { startedProcessingOn: epochString(job.startedAt) } : {}),
+    ...(ended ? { completedOn: epochString(job.finishedAt) } : {}),
+    status,
+    failureMessage: job.state === 'failed' ? (job.error ?? 'The job failed') : '',
+    totalCount: total,
+    processedCount: processed,
+    successCount: succeeded,
+    failedCount: failed,
+    completedPercentage: percentage,
+    remainingTime: remaining,
+    remainingTimeText: remaining > 0 ? durationText(remaining) : '',
+    outputType: '(url:.csv.zip)',
+    ...(result
+      ? {
+          resultFileId: result.resultFileId,
+          resultFileName: result.resultFileName,
+          resultFileUrl: files.url({ id: result.resultFileId }),
+          outputSize: humanSize(result.resultFileSize),
+          outputFileSize: result.resultFileSize,
+        }
+      : {}),
+  }
+}
