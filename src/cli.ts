@@ -10,6 +10,7 @@ import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
 import { authenticateClient, mintToken, OAuthError } from './platform/oauth.ts'
 import { registerOutputCommands } from './query/output/cli.ts'
+import { registerBenchCommand } from '../bench/command.ts'
 import {
   createOAuthClient,
   createTenant,
@@ -218,6 +219,7 @@ export function buildCli(): Command {
 
   registerBillingCommands(program, withDb)
   registerOutputCommands(program)
+  registerBenchCommand(program)
 
   return program
 }

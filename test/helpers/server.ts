@@ -69,7 +69,7 @@ export async function testDatabase(): Promise<{ overrides: Partial<Config>; drop
  * A migrated embedded database folder, made once per set of migrations and copied for each
  * test server: a fresh PGlite initdb takes seconds, a copy a fraction of that.
  */
-async function embeddedTemplate(): Promise<string> {
+export async function embeddedTemplate(): Promise<string> {
   const hash = createHash('sha256')
   for (const migration of listMigrations()) hash.update(migration.sql)
   hash.update(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url)))

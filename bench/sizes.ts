@@ -1,0 +1,52 @@
+// Input sizes: the full sizes, and --quick's, small enough for a run of every
+// scenario in under two minutes per backend.
+export interface Sizes {
+  /** Jobs of the API-read tenant. */
+  apiJobs: number
+  apiConnections: number
+  /** Seconds of each autocannon run (after a warm-up of a quarter of that). */
+  apiSeconds: number
+  /** Alternating zjobs/baseline rounds of the load test; each side's best counts. */
+  apiRounds: number
+  /** Rate plan charges exported (the memory scenario's x1 is a quarter of it). */
+  exportRows: number
+  /** Accounts seeded before the charges are multiplied to exportRows. */
+  exportSeedAccounts: number
+  /** Bytes of the custom-object CSV (at most 15 MB, Zuora's limit; x1 is a quarter). */
+  bulkBytes: number
+  /** Bytes of the RatePlanCharge backfill file (at most 4 MB, Zuora's limit). */
+  backfillBytes: number
+  /** Rate plan charges of the auto backfill. */
+  autoRows: number
+  seedAccounts: number
+  latencyRuns: number
+}
+
+export const FULL: Sizes = {
+  apiJobs: 5000,
+  apiConnections: 32,
+  apiSeconds: 10,
+  apiRounds: 2,
+  exportRows: 500_000,
+  exportSeedAccounts: 250,
+  bulkBytes: 15_000_000,
+  backfillBytes: 4_000_000,
+  autoRows: 1_000_000,
+  seedAccounts: 100_000,
+  latencyRuns: 50,
+}
+
+export const QUICK: Sizes = {
+  apiJobs: 500,
+  apiConnections: 32,
+  apiSeconds: 3,
+  apiRounds: 1,
+  exportRows: 25_000,
+  exportSeedAccounts: 50,
+  bulkBytes: 750_000,
+  backfillBytes: 200_000,
+  autoRows: 50_000,
+  // 1/50: seeding is the slowest scenario per unit.
+  seedAccounts: 2_000,
+  latencyRuns: 50,
+}
