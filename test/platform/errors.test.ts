@@ -2,31 +2,16 @@
 // routes, malformed and mistyped bodies, schema failures, unexpected exceptions. No framework
 // error body or internal detail ever reaches a client.
 import assert from 'node:assert/strict'
+import { assertV1Error } from '../helpers/envelopes.ts'
+
+/** The one reason of a v1 failure envelope (checked whole). */
+const v1Reason = (...args: Parameters<typeof assertV1Error>) => assertV1Error(...args).reasons[0] as { code: string; message: string }
 import { after, afterEach, before, describe, test } from 'node:test'
 import { fixtures } from '../helpers/fixtures.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 const seen: HttpResponse[] = []
-
-/** The v1 CommonResponse failure envelope; returns its one reason. */
-function assertV1Error(response: HttpResponse, status: number, code: string | RegExp) {
-  assert.equal(response.status, status, response.text)
-  assert.match(String(response.headers['content-type']), /^application\/json/)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.match(body.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
-  assert.equal(body.requestId, response.headers['zuora-request-id'])
-  assert.equal(body.reasons.length, 1)
-  assert.deepEqual(Object.keys(body.reasons[0]).sort(), ['code', 'message'])
-  if (typeof code === 'string') assert.equal(body.reasons[0].code, code)
-  else assert.match(body.reasons[0].code, code)
-  assert.equal(typeof body.reasons[0].message, 'string')
-  assert.ok(body.reasons[0].message.length > 0)
-  return body.reasons[0] as { code: string; message: string }
-}
 
 /** {code, message}: Data Query with the HTTP status as code, Custom Objects with an 8-digit one. */
 function assertCodeMessage(response: HttpResponse, status: number, code: number) {
@@ -78,14 +63,14 @@ describe('error responses', () => {
         ['DELETE', '/v1/fixtures/whoami'],
       ]) {
         const response = await call(method, path)
-        const reason = assertV1Error(response, 404, '50000040')
+        const reason = v1Reason(response, 404, '50000040')
         assert.match(reason.message, new RegExp(`${method} ${path.split('?')[0]}`))
       }
     })
 
     test('unknown routes answer 404 whether or not a token is sent', async () => {
       const response = await raw('/v1/no-such-thing')
-      assertV1Error(response, 404, '50000040')
+      v1Reason(response, 404, '50000040')
     })
 
     test('/query: 404 as {code: 404, message}', async () => {
@@ -105,9 +90,9 @@ describe('error responses', () => {
 
     test('/v1: 400 with a category 90 code', async () => {
       for (const body of bodies) {
-        assertV1Error(await call('POST', '/v1/fixtures/typed', { body, headers: json }), 400, /^\d{6}90$/)
+        v1Reason(await call('POST', '/v1/fixtures/typed', { body, headers: json }), 400, /^\d{6}90$/)
       }
-      assertV1Error(await call('POST', '/v1/fixtures/counter', { body: '{"a":', headers: json }), 400, '50000090')
+      v1Reason(await call('POST', '/v1/fixtures/counter', { body: '{"a":', headers: json }), 400, '50000090')
     })
 
     test("/query: 400 'Unable to process JSON'", async () => {
@@ -123,7 +108,7 @@ describe('error responses', () => {
     })
 
     test('an empty JSON body is malformed too', async () => {
-      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: '', headers: json }), 400, /^\d{6}(90|20|22)$/)
+      v1Reason(await call('POST', '/v1/fixtures/typed', { body: '', headers: json }), 400, /^\d{6}(90|20|22)$/)
       const query = await call('POST', '/query/fixtures/typed', { body: '', headers: json })
       assert.equal(query.status, 400)
       assert.equal(query.json().code, 400)
@@ -149,12 +134,12 @@ describe('error responses', () => {
     })
 
     test('/v1 and /objects: 415 in the family shape', async () => {
-      assertV1Error(
+      v1Reason(
         await call('POST', '/v1/fixtures/typed', { body: '<n>1</n>', headers: { 'content-type': 'application/xml' } }),
         415,
         '50000045',
       )
-      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: Buffer.from('{"n":1,"kind":"a"}') }), 415, '50000045')
+      v1Reason(await call('POST', '/v1/fixtures/typed', { body: Buffer.from('{"n":1,"kind":"a"}') }), 415, '50000045')
       assertCodeMessage(
         await call('POST', '/objects/fixtures/typed', { body: '<n>1</n>', headers: { 'content-type': 'application/xml' } }),
         415,
@@ -184,7 +169,7 @@ describe('error responses', () => {
     ]
     for (const [what, body, field, category] of cases) {
       test(`${what}: 400 naming the field with category ${category}, in every family`, async () => {
-        const v1 = assertV1Error(await call('POST', '/v1/fixtures/typed', { body }), 400, `500000${category}`)
+        const v1 = v1Reason(await call('POST', '/v1/fixtures/typed', { body }), 400, `500000${category}`)
         assert.match(v1.message, field)
         const query = assertCodeMessage(await call('POST', '/query/fixtures/typed', { body }), 400, 400)
         assert.match(query, field)
@@ -239,7 +224,7 @@ describe('error responses', () => {
   describe('other framework errors', () => {
     test('a body over the size limit gets 413 in the family shape', async () => {
       const big = { n: 1, kind: 'a', padding: 'x'.repeat(5000) }
-      assertV1Error(await call('POST', '/v1/fixtures/typed', { body: big }), 413, '50000070')
+      v1Reason(await call('POST', '/v1/fixtures/typed', { body: big }), 413, '50000070')
       assertCodeMessage(await call('POST', '/query/fixtures/typed', { body: big }), 413, 413)
       assertCodeMessage(await call('POST', '/objects/fixtures/typed', { body: big }), 413, 71000070)
     })

@@ -1,26 +1,13 @@
 // Compression (spec §7.8): gzip responses over 1000 bytes of the listed types when the client
 // accepts it; gzip request bodies, with the decompressed size bounded.
 import assert from 'node:assert/strict'
+import { assertV1Error, category } from '../helpers/envelopes.ts'
 import { after, before, describe, test } from 'node:test'
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib'
 import { fixtures, type FixtureState } from '../helpers/fixtures.ts'
-import type { HttpResponse } from '../helpers/http.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 const GZIP = { 'accept-encoding': 'gzip' }
-
-function assertV1Error(response: HttpResponse, status: number, codeSuffix: string) {
-  assert.equal(response.status, status, response.text)
-  assert.equal(response.headers['content-encoding'], undefined)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.equal(body.requestId, response.headers['zuora-request-id'])
-  assert.equal(body.reasons.length, 1)
-  assert.match(body.reasons[0].code, new RegExp(`^\\d{6}${codeSuffix}$`))
-  return body
-}
 
 /** ~`bytes` of zeros gzipped, compressed as a stream so the plain data never exists whole. */
 async function gzipBomb(bytes: number): Promise<Buffer> {
@@ -164,7 +151,7 @@ describe('gzip request bodies', () => {
       body: notGzip,
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
     })
-    assertV1Error(v1, 400, '90')
+    assertV1Error(v1, 400, category('90'))
     assert.equal(state.calls, before, 'the handler did not run')
 
     // A valid gzip header followed by garbage.
@@ -211,7 +198,7 @@ describe('gzip request bodies', () => {
         body: { a: 1 },
         headers: { 'content-encoding': encoding },
       })
-      const body = assertV1Error(response, 415, '45')
+      const body = assertV1Error(response, 415, category('45'))
       assert.match(body.reasons[0].message, new RegExp(encoding))
     }
     const query = await server.api('POST', '/query/fixtures/typed', {
@@ -239,14 +226,14 @@ describe('gzip request bodies', () => {
         body: bomb,
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
       })
-      assertV1Error(v1, 413, '70')
+      assertV1Error(v1, 413, category('70'))
 
       const admin = await server.api('POST', '/admin/tenants', {
         token: server.server.bootstrap.adminToken,
         body: bomb,
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
       })
-      assertV1Error(admin, 413, '70')
+      assertV1Error(admin, 413, category('70'))
 
       const query = await server.api('POST', '/query/fixtures/typed', {
         body: bomb,

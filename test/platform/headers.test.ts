@@ -1,5 +1,6 @@
 // Zuora-Request-Id, Zuora-Track-Id and Zuora-Version (spec §7.6, §7.7, §7.15).
 import assert from 'node:assert/strict'
+import { assertV1Error, category } from '../helpers/envelopes.ts'
 import { after, before, describe, test } from 'node:test'
 import { fixtures } from '../helpers/fixtures.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
@@ -13,20 +14,6 @@ function requestId(response: HttpResponse): string {
   assert.equal((id as string).length, 36)
   assert.match(id as string, UUID)
   return id as string
-}
-
-/** The v1 CommonResponse failure envelope, with its requestId matching the header. */
-function assertV1Error(response: HttpResponse, status: number, codeSuffix: string) {
-  assert.equal(response.status, status, response.text)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.equal(body.requestId, requestId(response))
-  assert.equal(body.reasons.length, 1)
-  assert.match(body.reasons[0].code, new RegExp(`^\\d{6}${codeSuffix}$`))
-  assert.equal(typeof body.reasons[0].message, 'string')
-  return body
 }
 
 describe('Zuora platform headers', () => {
@@ -82,7 +69,7 @@ describe('Zuora platform headers', () => {
       assert.equal(response.status, 200)
       assert.notEqual(requestId(response), sent)
       const missing = await server.api('GET', '/v1/no-such-resource', { headers: { 'Zuora-Request-Id': sent } })
-      const body = assertV1Error(missing, 404, '40')
+      const body = assertV1Error(missing, 404, category('40'))
       assert.notEqual(body.requestId, sent)
     })
   })
@@ -125,7 +112,7 @@ describe('Zuora platform headers', () => {
     for (const [what, trackId] of invalidValues) {
       test(`a value with ${what} is refused with 400 and not echoed`, async () => {
         const response = await server.api('GET', '/v1/fixtures/whoami', { headers: { 'zuora-track-id': trackId } })
-        const body = assertV1Error(response, 400, '20')
+        const body = assertV1Error(response, 400, category('20'))
         assert.match(body.reasons[0].message, /Zuora-Track-Id/)
         assert.equal(response.headers['zuora-track-id'], undefined)
         assert.ok(!response.text.includes(trackId))
@@ -153,7 +140,7 @@ describe('Zuora platform headers', () => {
 
       // Checked before the handler: the failing fixture never runs.
       const v1 = await server.api('GET', '/v1/fixtures/boom', { headers: { 'zuora-track-id': trackId } })
-      assertV1Error(v1, 400, '20')
+      assertV1Error(v1, 400, category('20'))
     })
   })
 

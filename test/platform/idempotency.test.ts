@@ -1,29 +1,15 @@
 // Idempotency-Key on POST and PATCH (spec §7.9).
 import assert from 'node:assert/strict'
+import { assertV1Error, category } from '../helpers/envelopes.ts'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { startMaintenance } from '../../src/platform/maintenance.ts'
 import { fixtures, type FixtureState } from '../helpers/fixtures.ts'
-import type { HttpResponse } from '../helpers/http.ts'
 import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
 
 const newKey = () => `key-${randomBytes(8).toString('hex')}`
-
-/** The v1 CommonResponse failure envelope. */
-function assertV1Error(response: HttpResponse, status: number, codeSuffix: string) {
-  assert.equal(response.status, status, response.text)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.equal(body.requestId, response.headers['zuora-request-id'])
-  assert.equal(body.reasons.length, 1)
-  assert.match(body.reasons[0].code, new RegExp(`^\\d{6}${codeSuffix}$`))
-  assert.equal(typeof body.reasons[0].message, 'string')
-  return body
-}
 
 describe('Idempotency-Key', () => {
   let server: TestServer
@@ -91,7 +77,7 @@ describe('Idempotency-Key', () => {
   test('a failed first response is replayed too', async () => {
     const key = newKey()
     const first = await post('/v1/fixtures/counter?fail=1', key)
-    const body = assertV1Error(first, 400, '20')
+    const body = assertV1Error(first, 400, category('20'))
     const calls = state.calls
     assert.equal(body.reasons[0].message, `fixture failure ${calls}`)
     assert.equal((await storedRow(key))?.status_code, 400)
@@ -120,11 +106,11 @@ describe('Idempotency-Key', () => {
     assert.equal((await post('/v1/fixtures/counter', key)).status, 200)
     const calls = state.calls
     const other = await post('/v1/fixtures/other-counter', key)
-    const body = assertV1Error(other, 422, '20')
+    const body = assertV1Error(other, 422, category('20'))
     assert.match(body.reasons[0].message, /Idempotency-Key/)
     assert.equal(other.headers['idempotent-replayed'], undefined)
     const otherQuery = await post('/v1/fixtures/counter?fail=1', key)
-    assertV1Error(otherQuery, 422, '20')
+    assertV1Error(otherQuery, 422, category('20'))
     assert.equal(state.calls, calls, 'no handler ran')
   })
 
@@ -133,7 +119,7 @@ describe('Idempotency-Key', () => {
     assert.equal((await post('/v1/fixtures/counter', key)).status, 200)
     const calls = state.calls
     const patch = await server.api('PATCH', '/v1/fixtures/counter', { body: { n: 1 }, headers: { 'idempotency-key': key } })
-    assertV1Error(patch, 422, '20')
+    assertV1Error(patch, 422, category('20'))
     assert.equal(state.calls, calls)
   })
 
@@ -147,7 +133,7 @@ describe('Idempotency-Key', () => {
 
     const other = await createTenantWithClient(server)
     const response = await post('/v1/fixtures/counter', key, { secret: 'mine' }, other.token)
-    assertV1Error(response, 422, '20')
+    assertV1Error(response, 422, category('20'))
     assert.ok(!response.text.includes(secret))
     assert.equal(response.headers['idempotent-replayed'], undefined)
     assert.equal(state.calls, calls)
@@ -169,7 +155,7 @@ describe('Idempotency-Key', () => {
     const calls = state.calls
 
     const duplicate = await post(path, key, { slow: true })
-    const body = assertV1Error(duplicate, 409, '50')
+    const body = assertV1Error(duplicate, 409, category('50'))
     assert.match(body.reasons[0].message, /in progress/)
     assert.equal(state.calls, calls, 'the duplicate did not run the handler')
 
@@ -186,7 +172,7 @@ describe('Idempotency-Key', () => {
   test('a key longer than 255 characters gets 400; 255 is accepted', async () => {
     const calls = state.calls
     const tooLong = await post('/v1/fixtures/counter', 'k'.repeat(256))
-    const body = assertV1Error(tooLong, 400, '20')
+    const body = assertV1Error(tooLong, 400, category('20'))
     assert.match(body.reasons[0].message, /Idempotency-Key/)
     assert.equal(state.calls, calls)
     assert.equal(await storedRow('k'.repeat(256)), undefined)

@@ -1,6 +1,7 @@
 // Per-tenant rate limits (RateLimit-* headers, spec §7.13) and concurrency limits
 // (Concurrency-Limit-* headers, spec §7.14).
 import assert from 'node:assert/strict'
+import { assertV1Error } from '../helpers/envelopes.ts'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixtures, type FixtureState } from '../helpers/fixtures.ts'
@@ -13,19 +14,6 @@ import {
   startTestServer,
   type TestServer,
 } from '../helpers/server.ts'
-
-function assertV1Error(response: HttpResponse, status: number, code: string) {
-  assert.equal(response.status, status, response.text)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.equal(body.requestId, response.headers['zuora-request-id'])
-  assert.equal(body.reasons.length, 1)
-  assert.equal(body.reasons[0].code, code)
-  assert.equal(typeof body.reasons[0].message, 'string')
-  return body
-}
 
 const seconds = (value: unknown) => {
   assert.match(String(value), /^\d+$/)

@@ -1,10 +1,12 @@
 // Zuora-Entity-Ids (multi-entity, spec §7.4) and Zuora-Org-Ids (multi-org, spec §7.5): the
 // entity and orgs a request acts in, and isolation between tenants.
 import assert from 'node:assert/strict'
+import { assertV1Error } from '../helpers/envelopes.ts'
 import { after, before, describe, test } from 'node:test'
 import { fixtures } from '../helpers/fixtures.ts'
-import type { HttpResponse } from '../helpers/http.ts'
 import { createTenantWithClient, issueToken, startTestServer, type TestServer } from '../helpers/server.ts'
+
+const v1Message = (...args: Parameters<typeof assertV1Error>): string => assertV1Error(...args).reasons[0].message
 
 interface Named {
   id: string
@@ -15,19 +17,6 @@ const byName = (list: Named[], name: string) => {
   const found = list.find((item) => item.name === name)
   assert.ok(found, `no ${name}`)
   return found.id
-}
-
-/** The v1 CommonResponse failure envelope; returns the reason's message. */
-function assertV1Error(response: HttpResponse, status: number, code: string): string {
-  assert.equal(response.status, status, response.text)
-  const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['processId', 'reasons', 'requestId', 'success'])
-  assert.equal(body.success, false)
-  assert.match(body.processId, /^[0-9A-F]{16}$/)
-  assert.equal(body.requestId, response.headers['zuora-request-id'])
-  assert.equal(body.reasons.length, 1)
-  assert.equal(body.reasons[0].code, code)
-  return body.reasons[0].message
 }
 
 describe('request scope', () => {
@@ -54,10 +43,10 @@ describe('request scope', () => {
     })
 
     test('a token for several entities must name one: no header gets 400 (category 23)', async () => {
-      const message = assertV1Error(await whoami(multi.token), 400, '50000023')
+      const message = v1Message(await whoami(multi.token), 400, '50000023')
       assert.match(message, /Zuora-Entity-Ids/)
       // An empty header is no choice either.
-      assertV1Error(await whoami(multi.token, { 'zuora-entity-ids': '' }), 400, '50000023')
+      v1Message(await whoami(multi.token, { 'zuora-entity-ids': '' }), 400, '50000023')
     })
 
     test('the header chooses the entity the request acts in', async () => {
@@ -77,7 +66,7 @@ describe('request scope', () => {
 
     test("an entity of another tenant or an unknown entity gets 403 (category 10)", async () => {
       for (const id of [foreignEntityId, '11e643f4-a3ee-8bad-b061-0025904c756d']) {
-        const message = assertV1Error(await whoami(multi.token, { 'zuora-entity-ids': id }), 403, '50000010')
+        const message = v1Message(await whoami(multi.token, { 'zuora-entity-ids': id }), 403, '50000010')
         assert.match(message, new RegExp(id))
       }
     })
@@ -112,7 +101,7 @@ describe('request scope', () => {
       assert.equal(explicit.status, 200)
       assert.equal(explicit.json().entityId, globalId)
 
-      assertV1Error(await whoami(token, { 'zuora-entity-ids': europeId }), 403, '50000010')
+      v1Message(await whoami(token, { 'zuora-entity-ids': europeId }), 403, '50000010')
     })
 
     test('a token minted with Zuora-Entity-Ids covers that one entity', async () => {
@@ -123,7 +112,7 @@ describe('request scope', () => {
       assert.equal(implicit.json().entityId, europeId)
       const explicit = await whoami(token, { 'zuora-entity-ids': europeId })
       assert.equal(explicit.json().entityId, europeId)
-      assertV1Error(await whoami(token, { 'zuora-entity-ids': globalId }), 403, '50000010')
+      v1Message(await whoami(token, { 'zuora-entity-ids': globalId }), 403, '50000010')
 
       // The unrestricted token of the same client still covers both.
       assert.equal((await whoami(multi.token, { 'zuora-entity-ids': globalId })).json().entityId, globalId)
@@ -134,10 +123,10 @@ describe('request scope', () => {
       const without = await whoami(plain.token)
       assert.equal(without.status, 200)
       assert.equal(without.json().entityId, null)
-      const message = assertV1Error(await whoami(plain.token, { 'zuora-entity-ids': europeId }), 400, '50000020')
+      const message = v1Message(await whoami(plain.token, { 'zuora-entity-ids': europeId }), 400, '50000020')
       assert.match(message, /Zuora-Entity-Ids/)
       // The default tenant has no entities either.
-      assertV1Error(await whoami(await server.token(), { 'zuora-entity-ids': globalId }), 400, '50000020')
+      v1Message(await whoami(await server.token(), { 'zuora-entity-ids': globalId }), 400, '50000020')
     })
 
     test('the scope errors keep the family shape on /query and /objects', async () => {
@@ -202,10 +191,10 @@ describe('request scope', () => {
 
     test('an org the user cannot access gets 403, even beside accessible ones', async () => {
       for (const value of [`${a},${c}`, c, '0123456789abcdef0123456789abcdef', 'not-an-org']) {
-        const message = assertV1Error(await whoami(multi.token, { 'zuora-org-ids': value }), 403, '50000010')
+        const message = v1Message(await whoami(multi.token, { 'zuora-org-ids': value }), 403, '50000010')
         assert.match(message, /Org/)
       }
-      assertV1Error(await whoami(multi.token, { 'zuora-org-ids': `${a},` }), 403, '50000010')
+      v1Message(await whoami(multi.token, { 'zuora-org-ids': `${a},` }), 403, '50000010')
     })
 
     test('a user without an org list reaches every org of the tenant', async () => {
@@ -222,7 +211,7 @@ describe('request scope', () => {
       const without = await whoami(plain.token)
       assert.equal(without.status, 200)
       assert.equal(without.json().orgIds, null)
-      const message = assertV1Error(await whoami(plain.token, { 'zuora-org-ids': a }), 400, '50000020')
+      const message = v1Message(await whoami(plain.token, { 'zuora-org-ids': a }), 400, '50000020')
       assert.match(message, /Zuora-Org-Ids/)
     })
   })
@@ -254,9 +243,9 @@ describe('request scope', () => {
       assert.deepEqual(responses[3].json().orgIds, [yOrg])
 
       // Another tenant's entity or org never switches the token's tenant.
-      assertV1Error(await whoami(x.token, { 'zuora-entity-ids': yEntity }), 403, '50000010')
-      assertV1Error(await whoami(y.token, { 'zuora-entity-ids': xEntity }), 403, '50000010')
-      assertV1Error(await whoami(x.token, { 'zuora-org-ids': yOrg }), 400, '50000020')
+      v1Message(await whoami(x.token, { 'zuora-entity-ids': yEntity }), 403, '50000010')
+      v1Message(await whoami(y.token, { 'zuora-entity-ids': xEntity }), 403, '50000010')
+      v1Message(await whoami(x.token, { 'zuora-org-ids': yOrg }), 400, '50000020')
 
       const defaultTenant = await whoami(await server.token())
       assert.equal(defaultTenant.json().tenantId, server.server.bootstrap.tenant.id)

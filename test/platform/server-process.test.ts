@@ -5,18 +5,16 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { Agent, get } from 'node:http'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { request, type HttpResponse } from '../helpers/http.ts'
+import { BIN, freePort, processEnv, ROOT } from '../helpers/process.ts'
 import { backend, testDatabase } from '../helpers/server.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'bin', 'zjobs.js')
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** How long a start or a shutdown may take before the test gives up (a hang, not a speed limit). */
 const PATIENCE_MS = 90_000
@@ -42,25 +40,6 @@ interface ServerProcess {
 }
 
 const children = new Set<ChildProcess>()
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-function cliEnv(settings: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('ZJOBS_') || ['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue
-    env[name] = value
-  }
-  env.PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`
-  for (const [name, value] of Object.entries(settings)) if (value !== undefined) env[name] = value
-  return env
-}
 
 const BANNER_LINES = {
   listening: /^zjobs listening on (http:\/\/localhost:\d+) \((embedded PostgreSQL in .+|PostgreSQL)\)$/,
@@ -165,7 +144,7 @@ describe('zjobs start', () => {
     dataDir = database.overrides.dataDir!
     const port = await freePort()
     url = `http://localhost:${port}`
-    env = cliEnv({
+    env = processEnv({
       ZJOBS_DATA_DIR: dataDir,
       DATABASE_URL: database.overrides.databaseUrl,
       PORT: String(port),
@@ -446,7 +425,7 @@ describe('zjobs start with a bad setting', () => {
   ] as const) {
     test(`${name}=${value} exits non-zero with one zjobs: line`, async () => {
       const child = spawn(process.execPath, [BIN, 'start'], {
-        env: cliEnv({ [name]: value, ZJOBS_DATA_DIR: neverCreated }),
+        env: processEnv({ [name]: value, ZJOBS_DATA_DIR: neverCreated }),
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
       })
