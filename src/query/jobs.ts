@@ -7,7 +7,7 @@ import { JobFailure, type JobKind } from '../jobs/types.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import { EXPOSED_TABLES, exposedTable } from './catalog.ts'
-import { RetryableQueryError, runQuery, type QueryScope, type RowSink } from './execute.ts'
+import { runQuery, type QueryScope, type RowSink } from './execute.ts'
 import { DATA_QUERY_FUNCTIONS } from './functions.ts'
 import type { ResultColumn, ResultRow } from './output/columns.ts'
 import { openResultFile } from './output/result-file.ts'
@@ -119,9 +119,8 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
         } catch (error) {
           file.abort(error instanceof Error ? error : new Error(String(error)))
           await stored.catch(() => {})
-          if (error instanceof QueryError) throw new JobFailure(error.message)
-          if (error instanceof RetryableQueryError) throw error
-          throw error
+          // A query the client must fix fails the job; anything else (a timeout) is retried.
+          throw error instanceof QueryError ? new JobFailure(error.message) : error
         }
       },
     }),
