@@ -42,6 +42,10 @@ export async function cloneJob(client: pg.Client, tenantId: string, jobId: strin
 }
 
 const RATEPLANCHARGE = BILLING_OBJECTS.find((object) => object.name === 'rateplancharge')!
+// A copy gets its own id and its own subscription, rate plan and original charge ids, so that
+// copies of one charge do not lie side by side in an index's order (and compress unrealistically
+// well); it keeps its product rate plan charge (the auto backfill's join).
+const VARIED = new Set(['id', 'subscriptionid', 'rateplanid', 'originalid'])
 
 export async function countCharges(client: pg.Client, tenantId: string): Promise<number> {
   const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM billing.rateplancharge WHERE tenant_id = $1', [tenantId])
@@ -49,8 +53,7 @@ export async function countCharges(client: pg.Client, tenantId: string): Promise
 }
 
 /**
- * Copies the tenant's rate plan charges (new ids, every other value the same, so they keep
- * their product rate plan charges) until it holds `total`, all live. Each round at most doubles them.
+ * Copies the tenant's rate plan charges (new ids, see VARIED) until it holds `total`, all live. Each round at most doubles them.
  */
 export async function multiplyCharges(client: pg.Client, tenantId: string, total: number): Promise<void> {
   const names = tableColumns(RATEPLANCHARGE).map((column) => column.name)
@@ -64,7 +67,7 @@ export async function multiplyCharges(client: pg.Client, tenantId: string, total
       return
     }
     if (have === 0) throw new Error(`tenant ${tenantId} has no rate plan charges to multiply`)
-    const select = names.map((name) => (name === 'id' ? `md5(id || ':${salt}:${round}')` : name)).join(', ')
+    const select = names.map((name) => (VARIED.has(name) ? `md5(${name} || ':${salt}:${round}')` : name)).join(', ')
     await client.query(
       `INSERT INTO billing.rateplancharge (${names.join(', ')})
        SELECT ${select} FROM billing.rateplancharge WHERE tenant_id = $1 LIMIT $2`,

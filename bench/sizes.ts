@@ -20,6 +20,8 @@ export interface Sizes {
   autoRows: number
   seedAccounts: number
   latencyRuns: number
+  /** Also compare the export with COPY | gzip at level 6 (gzip's default). */
+  gzip6: boolean
 }
 
 export const FULL: Sizes = {
@@ -34,6 +36,7 @@ export const FULL: Sizes = {
   autoRows: 1_000_000,
   seedAccounts: 100_000,
   latencyRuns: 50,
+  gzip6: true,
 }
 
 export const QUICK: Sizes = {
@@ -41,12 +44,13 @@ export const QUICK: Sizes = {
   apiConnections: 32,
   apiSeconds: 3,
   apiRounds: 1,
-  exportRows: 25_000,
+  exportRows: 20_000,
   exportSeedAccounts: 50,
   bulkBytes: 750_000,
   backfillBytes: 200_000,
   autoRows: 50_000,
-  // 1/50: seeding is the slowest scenario per unit.
-  seedAccounts: 2_000,
+  // 1/100: seeding is the slowest scenario per unit.
+  seedAccounts: 1_000,
   latencyRuns: 50,
+  gzip6: false,
 }

@@ -81,15 +81,17 @@ async function launch(env: NodeJS.ProcessEnv, url: string, logPath: string): Pro
   closeSync(log)
   const deadline = Date.now() + PATIENCE_MS
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`zjobs exited (${child.exitCode}) before it was ready; see ${logPath}`)
+    if (child.exitCode !== null) throw new Error(`zjobs exited (${child.exitCode}) before it was ready:\n${tail(logPath)}`)
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`zjobs not ready after ${PATIENCE_MS} ms; see ${logPath}`)
+      throw new Error(`zjobs not ready after ${PATIENCE_MS} ms:\n${tail(logPath)}`)
     }
     if (await answers(`${url}/readyz`)) return child
     await sleep(100)
   }
 }
+
+const tail = (path: string) => readFileSync(path, 'utf8').slice(-3000)
 
 async function answers(url: string): Promise<boolean> {
   try {
