@@ -17,6 +17,7 @@ import { adminBillingRoutes } from './routes/admin-billing.ts'
 import { adminJobRoutes } from './routes/admin-jobs.ts'
 import { dataBackfillRoutes } from '../backfill/routes.ts'
 import { dataQueryRoutes } from '../query/routes.ts'
+import { customObjectRoutes } from '../objects/routes.ts'
 import { fileRoutes } from './routes/files.ts'
 import { healthRoutes } from './routes/health.ts'
 import { oauthRoutes } from './routes/oauth.ts'
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(adminBillingRoutes, deps)
   await app.register(adminJobRoutes, deps)
   await app.register(dataQueryRoutes, deps)
+  await app.register(customObjectRoutes, deps)
   await app.register(dataBackfillRoutes, deps)
   await app.register(fileRoutes, deps)
   for (const routes of options.routes ?? []) await app.register(routes, deps)

@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../storage/db.ts'
 import { openFileStore } from '../storage/files/store.ts'
 import { seedJobKind } from '../billing/seed-job.ts'
 import { dataQueryKinds } from '../query/jobs.ts'
+import { bulkJobKind } from '../objects/bulk-run.ts'
 import { dataBackfillKinds } from '../backfill/jobs.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import type { JobKind } from './types.ts'
@@ -38,5 +39,5 @@ export async function openJobDeps(config: Config, db: Db, log: FastifyBaseLogger
 }
 
 export function jobKinds(deps: JobDeps): JobKind[] {
-  return [seedJobKind as JobKind, ...dataQueryKinds(deps), ...dataBackfillKinds(deps)]
+  return [seedJobKind as JobKind, ...dataQueryKinds(deps), ...dataBackfillKinds(deps), bulkJobKind(deps) as JobKind]
 }

@@ -1,0 +1,371 @@
+// /objects/jobs: bulk create, update and delete of a custom object's records. Create and
+// update jobs wait (`pending`) for their CSV file; a delete job runs at once on 0 to 2
+// conditions. At most 5 jobs per tenant are accepted, pending or in progress.
+import type { Readable } from 'node:stream'
+import { countJobs, enqueuePending, getJob, insertJob, listJobs, requestStop } from '../jobs/store.ts'
+import type { Job, JobState } from '../jobs/types.ts'
+import { newUuid, UUID } from '../platform/ids.ts'
+import type { Db } from '../storage/db.ts'
+import type { FileStore } from '../storage/files/store.ts'
+import { byteLimit, csvProblem, csvRows, fileError, MAX_FILE_BYTES, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
+import { findDefinition, findDefinitionById } from './definition-store.ts'
+import { asUuid, NAMESPACE } from './definitions.ts'
+import { coError, CoCategory, Resource } from './errors.ts'
+import { requireAccess, scopeOf, type Access, type Caller } from './permissions.ts'
+import { FilterBuilder, FilterError, OPERATORS } from './record-filter.ts'
+import { schemaOf, type RecordSchema } from './record-values.ts'
+
+export const BULK_KIND = 'custom_objects.bulk'
+/** Zuora: 5 bulk jobs per tenant accepted, pending or in progress. */
+export const MAX_ACTIVE_JOBS = 5
+const ACTIVE: JobState[] = ['pending', 'queued', 'running']
+const SUBMIT_LOCK = 7_310_007 // arbitrary, constant: "zjobs custom object bulk jobs"
+
+export interface Condition {
+  field: string
+  operator: 'EQ' | 'GT' | 'LT' | 'GE' | 'LE'
+  /** The condition's value as text (typed by its field when the job runs). */
+  value: string
+}
+
+export interface BulkParams {
+  namespace: 'default'
+  object: string
+  operation: Operation
+  definitionId: string
+  conditions?: Condition[]
+  /** The uploaded file (create and update), once it has arrived. */
+  fileId?: string
+}
+
+export interface BulkProgress {
+  /** Rows of the file done (the last committed batch's last row number). */
+  rowsDone?: number
+  recordsProcessed?: number
+}
+
+export interface BulkResult {
+  recordsProcessed: number
+}
+
+export type BulkJob = Job<BulkParams, BulkProgress, BulkResult>
+export type BulkStatus = 'pending' | 'accepted' | 'in_progress' | 'completed' | 'failed' | 'cancelled'
+
+export function statusOf(job: BulkJob): BulkStatus {
+  switch (job.state) {
+    case 'pending':
+      return 'pending'
+    case 'queued':
+      // A delete job waits to start; a create or update job has its file and is under way.
+      return job.params.operation === 'delete' && job.attempts === 0 ? 'accepted' : 'in_progress'
+    case 'running':
+      return 'in_progress'
+    case 'completed':
+    case 'failed':
+      return job.state
+    case 'cancelled':
+    case 'stopped':
+      return 'cancelled'
+  }
+}
+
+const ACCESS: Record<Operation, Access> = { create: 'create', update: 'update', delete: 'delete' }
+
+/** Failures the job records as `[code] message`, shown as the job's `error`. */
+export const failure = (code: number, message: string) => `[${code}] ${message}`
+
+/** The job as Zuora's CustomObjectBulkJobResponse. */
+export function renderJob(job: BulkJob) {
+  const status = statusOf(job)
+  const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
+  const creator = job.createdBy ? asUuid(job.createdBy) : undefined
+  const error = status === 'failed' ? jobError(job.error) : undefined
+  return {
+    Id: job.id,
+    CreatedById: creator ?? '',
+    CreatedDate: job.createdAt.toISOString(),
+    UpdatedById: creator ?? '',
+    UpdatedDate: job.updatedAt.toISOString(),
+    namespace: job.params.namespace,
+    object: job.params.object,
+    operation: job.params.operation,
+    status,
+    processingTime: finished && job.finishedAt ? job.finishedAt.getTime() - job.createdAt.getTime() : 0,
+    recordsProcessed: job.result?.recordsProcessed ?? job.progress.recordsProcessed ?? 0,
+    ...(error ? { error } : {}),
+  }
+}
+
+function jobError(message: string | null): { code: number; message: string } {
+  const match = /^\[(\d{8})\] ([\s\S]*)$/.exec(message ?? '')
+  if (match) return { code: Number(match[1]), message: match[2] }
+  return { code: Number(`${Resource.job}${CoCategory.internal}`), message: message ?? 'The job failed.' }
+}
+
+const jobNotFound = (id: string) => coError(404, Resource.job, CoCategory.notFound, `Job not found for id '${id}'.`)
+const badRequest = (resource: number, message: string, category: CoCategory = CoCategory.invalid) => coError(400, resource, category, message)
+
+export interface SubmitRequest {
+  namespace: 'default' | 'com_zuora'
+  object: string
+  operation: Operation
+  filter?: { conditions: { field: string; operator: string; value: unknown }[] }
+}
+
+export async function submitJob(db: Db, caller: Caller, request: SubmitRequest): Promise<BulkJob> {
+  requireAccess(caller, ACCESS[request.operation])
+  if (request.namespace !== NAMESPACE) {
+    throw badRequest(Resource.job, `Bulk jobs in namespace com_zuora take only the SavedQuery object, which zjobs does not have.`)
+  }
+  const definition = await findDefinition(db, scopeOf(caller), request.object)
+  if (!definition) throw badRequest(Resource.job, `Custom object [${request.object}] does not exist.`)
+  let conditions: Condition[] | undefined
+  if (request.filter !== undefined) {
+    if (request.operation !== 'delete') throw badRequest(Resource.jobFilter, 'A filter applies to delete jobs only.')
+    conditions = request.filter.conditions.map((condition) => ({
+      field: condition.field,
+      operator: condition.operator as Condition['operator'],
+      value: conditionText(condition.value),
+    }))
+    if (conditions.length < 1 || conditions.length > 2) throw badRequest(Resource.jobConditions, 'A filter has one or two conditions.')
+    try {
+      conditionsFilter(schemaOf(definition), conditions)
+    } catch (error) {
+      if (error instanceof FilterError) throw badRequest(Resource.jobConditions, error.message, error.unknownField ? CoCategory.unknownField : CoCategory.invalid)
+      throw error
+    }
+  }
+  const { principal, scope } = caller
+  const params: BulkParams = {
+    namespace: NAMESPACE,
+    object: definition.object,
+    operation: request.operation,
+    definitionId: definition.id,
+    ...(conditions ? { conditions } : {}),
+  }
+  return db.transaction(async (tx) => {
+    // Counting and inserting under one lock keeps the limit exact.
+    await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [SUBMIT_LOCK, Number(principal.tenant.id) % 2_147_483_647])
+    const active = await countJobs(tx, principal.tenant.id, [BULK_KIND], ACTIVE)
+    if (active >= MAX_ACTIVE_JOBS) {
+      throw badRequest(
+        Resource.job,
+        `Service limit reached: a tenant can have ${MAX_ACTIVE_JOBS} bulk jobs accepted, pending or in progress. Retry when one has ended, or cancel one.`,
+        CoCategory.rule,
+      )
+    }
+    return (await insertJob<BulkParams, BulkProgress>(tx, {
+      tenantId: principal.tenant.id,
+      id: newUuid(),
+      kind: BULK_KIND,
+      state: request.operation === 'delete' ? 'queued' : 'pending',
+      createdBy: principal.user.id,
+      entityId: scope.entityId,
+      orgIds: scope.orgIds,
+      params,
+      progress: {},
+      maxAttempts: 3,
+    })) as BulkJob
+  })
+}
+
+function conditionText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  throw badRequest(Resource.jobConditions, 'A condition value is a string, a number or a boolean.')
+}
+
+/** The SQL of a delete job's conditions (ANDed); FilterError when one is wrong. */
+export function conditionsFilter(schema: RecordSchema, conditions: readonly Condition[]) {
+  const builder = new FilterBuilder(schema)
+  const where = conditions.map((condition) => `coalesce(${builder.compare(condition.field, OPERATORS[condition.operator], condition.value)}, false)`)
+  return { where: where.join(' AND ') || undefined, params: builder.params }
+}
+
+/** A bulk job of the caller's tenant (and entity); 404 otherwise. */
+export async function findJob(db: Db, caller: Caller, id: string): Promise<BulkJob> {
+  const job = UUID.test(id) ? ((await getJob(db, caller.principal.tenant.id, id.toLowerCase())) as BulkJob | undefined) : undefined
+  if (!job || job.kind !== BULK_KIND) throw jobNotFound(id)
+  if (caller.scope.entityId && job.entityId !== caller.scope.entityId) throw jobNotFound(id)
+  return job
+}
+
+export async function getJobFor(db: Db, caller: Caller, id: string): Promise<BulkJob> {
+  requireAccess(caller, 'view')
+  return findJob(db, caller, id)
+}
+
+/** A page of the tenant's jobs, newest first, after the job `cursor`. */
+export async function listJobsFor(db: Db, caller: Caller, options: { pageSize: number; cursor?: string; status?: BulkStatus }) {
+  requireAccess(caller, 'view')
+  const tenantId = caller.principal.tenant.id
+  let before: { createdAt: Date; id: string } | undefined
+  if (options.cursor !== undefined) {
+    const cursor = UUID.test(options.cursor) ? await getJob(db, tenantId, options.cursor.toLowerCase()) : undefined
+    if (!cursor || cursor.kind !== BULK_KIND) throw badRequest(Resource.jobId, `cursor: [${options.cursor}] is not the id of a bulk job of this tenant.`)
+    before = { createdAt: cursor.createdAt, id: cursor.id }
+  }
+  const states = options.status && STATES_OF[options.status]
+  const jobs: BulkJob[] = []
+  // `queued` shows as accepted or in_progress: filter on the status, fetching until the page is full.
+  for (;;) {
+    const batch = (await listJobs(db, tenantId, {
+      kinds: [BULK_KIND],
+      states,
+      entityId: caller.scope.entityId,
+      limit: options.pageSize,
+      before,
+    })) as BulkJob[]
+    jobs.push(...batch.filter((job) => !options.status || statusOf(job) === options.status).slice(0, options.pageSize - jobs.length))
+    if (batch.length < options.pageSize || jobs.length >= options.pageSize) break
+    const last = batch[batch.length - 1]
+    before = { createdAt: last.createdAt, id: last.id }
+  }
+  const rendered = jobs.map(renderJob)
+  return { count: rendered.length, ...(rendered.length > 0 ? { cursor: rendered[rendered.length - 1].Id } : {}), jobs: rendered }
+}
+
+const STATES_OF: Record<BulkStatus, JobState[]> = {
+  pending: ['pending'],
+  accepted: ['queued'],
+  in_progress: ['queued', 'running'],
+  completed: ['completed'],
+  failed: ['failed'],
+  cancelled: ['cancelled', 'stopped'],
+}
+
+/** Cancels a job that is accepted or pending. */
+export async function cancelJobFor(db: Db, caller: Caller, id: string): Promise<BulkJob> {
+  const job = await findJob(db, caller, id)
+  requireAccess(caller, ACCESS[job.params.operation])
+  const status = statusOf(job)
+  const refuse = () => badRequest(Resource.jobFile, `Job ${job.id} is ${status}: only an accepted or pending job can be cancelled.`)
+  if (status !== 'accepted' && status !== 'pending') throw refuse()
+  return db.transaction(async (tx) => {
+    try {
+      return (await requestStop(tx, job.tenantId, job.id, 'cancel', [job.state])).job as BulkJob
+    } catch {
+      throw refuse()
+    }
+  })
+}
+
+export interface JobErrorRow {
+  code: number
+  message: string
+  record: Record<string, unknown>
+  row: number
+}
+
+export async function jobErrorsFor(db: Db, caller: Caller, id: string): Promise<{ errors: JobErrorRow[] }> {
+  requireAccess(caller, 'view')
+  const job = await findJob(db, caller, id)
+  const { rows } = await db.query<{ row_number: number; code: number; message: string; record: Record<string, unknown> }>(
+    `SELECT row_number, code, message, record FROM custom_object_job_errors WHERE tenant_id = $1 AND job_id = $2 ORDER BY row_number`,
+    [job.tenantId, job.id],
+  )
+  return { errors: rows.map((row) => ({ code: row.code, message: row.message, record: row.record, row: row.row_number })) }
+}
+
+export interface Upload {
+  contentType: string | undefined
+  contentLength: number | undefined
+  body: Readable
+}
+
+/**
+ * Stores a pending job's CSV file (UTF-8, at most 15 MB) through the file store, checks it
+ * (header, CSV syntax) and queues the job. A refused file leaves the job pending.
+ */
+export async function uploadFor(db: Db, files: FileStore, caller: Caller, id: string, upload: Upload): Promise<BulkJob> {
+  const drain = () => upload.body.resume()
+  let job: BulkJob
+  try {
+    job = await findJob(db, caller, id)
+    requireAccess(caller, job.params.operation === 'update' ? 'update' : 'create')
+    if (job.params.operation === 'delete') throw fileError(`Job ${job.id} is a delete job: only create and update jobs take a file.`)
+    if (job.state !== 'pending') throw fileError(`Job ${job.id} is ${statusOf(job)}: a file can be uploaded only while the job is pending.`)
+    const type = upload.contentType ?? ''
+    if (!/^text\/csv\s*(;|$)/i.test(type) || (/charset=/i.test(type) && !/charset="?utf-?8"?\s*(;|$)/i.test(type))) {
+      throw fileError(`Content-Type must be text/csv (UTF-8), not ${type || 'missing'}.`)
+    }
+    if (upload.contentLength !== undefined && upload.contentLength > MAX_FILE_BYTES) throw tooLarge()
+  } catch (error) {
+    drain()
+    throw error
+  }
+  const definition = await findDefinitionById(db, job.tenantId, job.params.definitionId)
+  if (!definition) {
+    drain()
+    throw badRequest(Resource.job, `Custom object [${job.params.object}] no longer exists.`)
+  }
+  const stored = await storeFile(files, job, upload.body)
+  try {
+    await checkFile(files, job.tenantId, stored, job.params.operation, schemaOf(definition))
+    const queued = await db.transaction(async (tx) => {
+      if (!(await enqueuePending(tx, job.tenantId, job.id, { ...job.params, fileId: stored }))) return undefined
+      return (await getJob(tx, job.tenantId, job.id)) as BulkJob
+    })
+    if (!queued) throw fileError(`Job ${job.id} is no longer pending: it was cancelled or took another file.`)
+    return queued
+  } catch (error) {
+    await files.delete(job.tenantId, stored).catch(() => {})
+    throw error
+  }
+}
+
+const tooLarge = () => fileError(`The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB, the bulk job limit.`)
+
+/** Streams the body into the file store, within the size limit and UTF-8; returns the file id. */
+async function storeFile(files: FileStore, job: BulkJob, body: Readable): Promise<string> {
+  const limit = byteLimit(MAX_FILE_BYTES)
+  const check = utf8Check()
+  // Piped, not pipelined: a refused upload must not destroy the request, which still has to
+  // carry the answer; what is left of it is drained.
+  const onError = (error: Error) => limit.destroy(error)
+  const onClose = () => {
+    if (!body.readableEnded) limit.destroy(new Error('aborted'))
+  }
+  body.once('error', onError)
+  body.once('close', onClose)
+  body.pipe(limit).pipe(check)
+  limit.on('error', (error) => check.destroy(error))
+  try {
+    const meta = await files.put(job.tenantId, {
+      name: `${job.id}.csv`,
+      contentType: 'text/csv',
+      stream: check,
+      createdBy: job.createdBy ?? undefined,
+    })
+    return meta.id
+  } catch (error) {
+    body.unpipe(limit)
+    body.resume()
+    if (error instanceof TooLarge) throw tooLarge()
+    if (error instanceof NotUtf8) throw fileError(error.message)
+    if (!body.readableEnded) throw fileError('The upload ended before the whole file arrived.')
+    throw error
+  } finally {
+    body.off('error', onError)
+    body.off('close', onClose)
+  }
+}
+
+/** Reads the stored file once through: a header the object accepts, and CSV that parses. */
+async function checkFile(files: FileStore, tenantId: string, fileId: string, operation: Operation, schema: RecordSchema): Promise<void> {
+  const file = await files.read(tenantId, fileId)
+  if (!file) throw new Error(`the uploaded file ${fileId} vanished`)
+  let header = false
+  try {
+    for await (const { cells } of csvRows(file.stream)) {
+      if (!header) readHeader(schema, operation, cells)
+      header = true
+    }
+  } catch (error) {
+    const message = csvProblem(error)
+    throw message ? fileError(message) : error
+  } finally {
+    file.stream.destroy()
+  }
+  if (!header) throw fileError('The file is empty: its first row names the columns.')
+}

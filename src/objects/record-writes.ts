@@ -1,0 +1,81 @@
+// Writing validated records in one statement per batch, and telling which records a unique
+// index refused and why: inserts skip them (ON CONFLICT DO NOTHING); an update that hits one
+// is retried record by record under savepoints. Shared by the records API and bulk jobs.
+import type { PoolClient } from 'pg'
+import type { Definition } from './definitions.ts'
+import { RecordCode, type Problem } from './errors.ts'
+import { insertRecords, takenUniqueValues, updateRecords, type RecordWrite, type StoredRecord } from './record-store.ts'
+import { uniqueProblem } from './record-values.ts'
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505'
+
+/** Why each record of `refused` could not be written: the first of its unique values another record holds. */
+async function uniqueProblems(
+  tx: PoolClient,
+  definition: Definition,
+  refused: readonly RecordWrite[],
+  excludeSelf: boolean,
+): Promise<Map<string, Problem>> {
+  const problems = new Map<string, Problem>()
+  for (const [field, slot] of Object.entries(definition.stored.uniqueSlots)) {
+    const values = refused.map((write) => write.uniques[slot]).filter((value): value is string => typeof value === 'string')
+    if (values.length === 0) continue
+    const taken = await takenUniqueValues(tx, definition, slot, values, excludeSelf && refused.length === 1 ? refused[0].id : undefined)
+    for (const write of refused) {
+      const value = write.uniques[slot]
+      if (typeof value === 'string' && taken.has(value) && !problems.has(write.id)) problems.set(write.id, uniqueProblem(field, value))
+    }
+  }
+  for (const write of refused) {
+    if (!problems.has(write.id)) problems.set(write.id, { code: RecordCode.rule, message: 'A unique value of the record is held by another record.' })
+  }
+  return problems
+}
+
+/** Inserts what it can; the refused records (unique values taken, first one wins) with their problem. */
+export async function insertBatch(
+  tx: PoolClient,
+  definition: Definition,
+  writes: readonly RecordWrite[],
+  userId: string,
+): Promise<{ inserted: Map<string, Date>; refused: Map<string, Problem> }> {
+  const inserted = await insertRecords(tx, definition, writes, userId)
+  const skipped = writes.filter((write) => !inserted.has(write.id))
+  const refused = skipped.length > 0 ? await uniqueProblems(tx, definition, skipped, false) : new Map<string, Problem>()
+  return { inserted, refused }
+}
+
+/**
+ * Updates what it can. Records not found are simply not in `updated`; a record whose unique
+ * value another holds is in `refused`.
+ */
+export async function updateBatch(
+  tx: PoolClient,
+  definition: Definition,
+  writes: readonly RecordWrite[],
+  userId: string,
+): Promise<{ updated: Map<string, StoredRecord>; refused: Map<string, Problem> }> {
+  const refused = new Map<string, Problem>()
+  await tx.query('SAVEPOINT co_update_batch')
+  try {
+    const updated = await updateRecords(tx, definition, writes, userId)
+    await tx.query('RELEASE SAVEPOINT co_update_batch')
+    return { updated, refused }
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error
+    await tx.query('ROLLBACK TO SAVEPOINT co_update_batch')
+  }
+  const updated = new Map<string, StoredRecord>()
+  for (const write of writes) {
+    await tx.query('SAVEPOINT co_update_row')
+    try {
+      for (const [id, record] of await updateRecords(tx, definition, [write], userId)) updated.set(id, record)
+      await tx.query('RELEASE SAVEPOINT co_update_row')
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      await tx.query('ROLLBACK TO SAVEPOINT co_update_row')
+      for (const [id, problem] of await uniqueProblems(tx, definition, [write], true)) refused.set(id, problem)
+    }
+  }
+  return { updated, refused }
+}

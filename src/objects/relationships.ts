@@ -1,0 +1,56 @@
+// enforceValidMapping: a relationship field's value must name an existing record of its
+// target, of the same tenant (and entity): another custom object's record by Id, a billing
+// object (schema billing, Zuora's com_zuora namespace) by Id or another of its fields, or a
+// user. One query per relationship and batch of records.
+import { findBillingObject } from '../billing/model.ts'
+import type { Queryable } from '../storage/db.ts'
+import { findDefinition, type DefinitionScope } from './definition-store.ts'
+import { NAMESPACE, type Definition, type Relationship } from './definitions.ts'
+import { existingIds } from './record-store.ts'
+
+/** The relationships whose values must match a record: [this object's field, relationship]. */
+export function enforcedRelationships(definition: Definition): [string, Relationship][] {
+  return definition.stored.relationships
+    .filter((relationship) => relationship.recordConstraints.create.enforceValidMapping)
+    .map((relationship) => [Object.keys(relationship.fields)[0], relationship])
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
+const toHex = (value: string) => value.replaceAll('-', '')
+
+/** The values among `values` (as the field stores them) that match no record of the target. */
+export async function unmatchedValues(
+  db: Queryable,
+  scope: DefinitionScope,
+  relationship: Relationship,
+  values: readonly string[],
+): Promise<Set<string>> {
+  if (values.length === 0) return new Set()
+  const targetField = Object.values(relationship.fields)[0]
+  let found: Set<string>
+  if (relationship.namespace === NAMESPACE) {
+    const target = await findDefinition(db, scope, relationship.object)
+    found = target ? await existingIds(db, scope.tenantId, target.id, values) : new Set()
+  } else if (relationship.object === 'User') {
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::text[])', [
+      scope.tenantId,
+      values.map(toHex),
+    ])
+    const ids = new Set(rows.map((row) => row.id))
+    found = new Set(values.filter((value) => ids.has(toHex(value))))
+  } else {
+    const object = findBillingObject(relationship.object)
+    const column = targetField === 'Id' ? 'id' : targetField.toLowerCase()
+    if (!object || !IDENTIFIER.test(object.name) || !IDENTIFIER.test(column)) return new Set(values)
+    const byId = column === 'id'
+    const { rows } = await db.query<{ value: string }>(
+      `SELECT DISTINCT t."${column}"::text AS value FROM billing."${object.name}" t
+       WHERE t.tenant_id = $1 AND t."${column}"::text = ANY($2::text[]) AND NOT t.deleted
+         AND ($3::uuid IS NULL OR t.entity_id = $3)`,
+      [scope.tenantId, byId ? values.map(toHex) : values, scope.entityId],
+    )
+    const matched = new Set(rows.map((row) => row.value))
+    found = new Set(values.filter((value) => matched.has(byId ? toHex(value) : value)))
+  }
+  return new Set(values.filter((value) => !found.has(value)))
+}
