@@ -11,7 +11,8 @@ import { runQuery, type QueryScope, type RowSink } from './execute.ts'
 import { DATA_QUERY_FUNCTIONS } from './functions.ts'
 import type { ResultColumn, ResultRow } from './output/columns.ts'
 import { openResultFile } from './output/result-file.ts'
-import { prepareStatement, QueryError, type Statement } from './sql.ts'
+import { prepareStatement, QueryError, type CustomTable, type Statement } from './sql.ts'
+import { customObjectTables } from '../objects/data-query.ts'
 
 export const DATA_QUERY_KINDS = { LIVE: 'data_query.live', WAREHOUSE: 'data_query.warehouse' } as const
 export type SourceData = keyof typeof DATA_QUERY_KINDS
@@ -58,9 +59,11 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
         const started = Date.now()
         const params = job.params
         const maxRows = source === 'LIVE' ? deps.config.dataQueryLiveMaxRows : deps.config.dataQueryWarehouseMaxRows
+        // The tenant's custom objects are tables too (default__<object>).
+        const customObjects = await customObjectTables(deps.db, { tenantId: job.tenantId, entityId: job.entityId })
         let statement: Statement
         try {
-          statement = await prepareStatement(params.query, { admin: params.admin }, { maxRows })
+          statement = await prepareStatement(params.query, { admin: params.admin, customObjects }, { maxRows })
         } catch (error) {
           if (error instanceof QueryError) throw new JobFailure(error.message)
           throw error
@@ -104,7 +107,7 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
               },
             })
           } else {
-            outputRows = await writeMetadata(statement, sink)
+            outputRows = await writeMetadata(statement, sink, customObjects)
           }
           await file.end()
           const meta = await stored
@@ -128,18 +131,22 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
 }
 
 /** SHOW TABLES, SHOW COLUMNS / DESCRIBE and SHOW FUNCTIONS, answered from the catalogue. */
-async function writeMetadata(statement: Exclude<Statement, { kind: 'select' }>, sink: RowSink): Promise<number> {
+async function writeMetadata(
+  statement: Exclude<Statement, { kind: 'select' }>,
+  sink: RowSink,
+  customObjects: ReadonlyMap<string, CustomTable>,
+): Promise<number> {
   const varchar = (name: string): ResultColumn => ({ name, type: 'varchar' })
   let columns: ResultColumn[]
   let rows: ResultRow[]
   switch (statement.kind) {
     case 'showTables':
       columns = [varchar('Table')]
-      rows = EXPOSED_TABLES.map((table) => [table.name])
+      rows = [...EXPOSED_TABLES.map((table) => table.name), ...customObjects.keys()].sort().map((name) => [name])
       break
     case 'showColumns':
       columns = ['Column', 'Type', 'Extra', 'Comment'].map(varchar)
-      rows = exposedTable(statement.table)!.columns.map((column) => [column.name, column.type, '', column.apiName])
+      rows = (customObjects.get(statement.table) ?? exposedTable(statement.table)!).columns.map((column) => [column.name, column.type, '', column.apiName])
       break
     case 'showFunctions':
       columns = ['Function', 'Return Type', 'Argument Types', 'Function Type', 'Deterministic', 'Description'].map(varchar)

@@ -21,6 +21,17 @@ export type Statement =
 
 export interface Caller {
   admin: boolean
+  /** The tenant's custom objects (default__<object>), resolved before the statement is rewritten. */
+  customObjects?: ReadonlyMap<string, CustomTable>
+}
+
+/** A custom object as Data Query shows it: a table standing for a subquery over the sandbox. */
+export interface CustomTable {
+  name: string
+  apiName: string
+  columns: readonly { name: string; apiName: string; type: string }[]
+  /** Parse tree (SelectStmt) of the subquery that replaces the table. */
+  subquery: Record<string, unknown>
 }
 
 export interface PrepareOptions {
@@ -56,6 +67,8 @@ export async function prepareStatement(query: string, caller: Caller, options: P
 }
 
 function requireTable(name: string, caller: Caller) {
+  const custom = caller.customObjects?.get(name.toLowerCase())
+  if (custom) return { ...custom, adminOnly: false }
   const table = exposedTable(name)
   if (!table) throw new QueryError(`Table owl.data.${name} does not exist`)
   if (table.adminOnly && !caller.admin) throw new QueryError(`Access denied: only administrators can query ${table.name}`)
@@ -229,6 +242,10 @@ class Rewriter {
       if (ctes.has(name)) return { RangeVar: { ...body, relname: name, ...(alias ? { alias } : {}) } }
       const table = requireTable(name, this.#caller)
       this.tables.add(table.name)
+      // A custom object: its subquery (made by zjobs, so not walked) under the table's name.
+      if ('subquery' in table) {
+        return { RangeSubselect: { subquery: structuredClone(table.subquery), alias: alias ?? { aliasname: name } } }
+      }
       return { RangeVar: { ...body, schemaname: 'dataquery', relname: table.name, ...(alias ? { alias } : {}) } }
     },
     RangeFunction: (body, ctes) => {
