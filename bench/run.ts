@@ -55,7 +55,12 @@ const RESULTS = new URL('./results/', import.meta.url).pathname
 
 const byScenarioNumber = (a: Row, b: Row) => Number.parseInt(a.scenario) - Number.parseInt(b.scenario)
 
-async function runBackend(name: BackendName, options: BenchOptions, scenarios: string[]): Promise<{ description: RunDescription; rows: Row[] }> {
+async function runBackend(
+  name: BackendName,
+  options: BenchOptions,
+  scenarios: string[],
+  progress: (rows: Row[]) => void,
+): Promise<{ description: RunDescription; rows: Row[] }> {
   const workDir = mkdtempSync(join(tmpdir(), 'zjobs-bench-'))
   const backend = await openBackend(name, workDir)
   const log = (message: string) => process.stdout.write(`[${name}] ${message}\n`)
@@ -76,6 +81,7 @@ async function runBackend(name: BackendName, options: BenchOptions, scenarios: s
           await zjobs.restart().catch(() => {})
         }
         log(`  ${scenario}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+        progress(rows)
       }
       return { description: await describeRun(context, options.quick ?? false), rows: rows.sort(byScenarioNumber) }
     } finally {
@@ -96,11 +102,16 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const runs: { description: RunDescription; rows: Row[] }[] = []
   for (const backend of backends) {
     const started = performance.now()
-    const run = await runBackend(backend, options, scenarios)
+    // Partial results are written as scenarios end: a long full run that is cut short keeps them.
+    const path = () => writeResults(options.out ?? RESULTS, `${stamp}${options.quick ? '-quick' : ''}`, { runs })
+    const run = await runBackend(backend, options, scenarios, (rows) => {
+      runs.push({ description: { title: `${backend} (in progress)` } as RunDescription, rows: [...rows].sort(byScenarioNumber) })
+      path()
+      runs.pop()
+    })
     run.description.seconds = Math.round((performance.now() - started) / 1000)
     runs.push(run)
-    const path = writeResults(options.out ?? RESULTS, `${stamp}${options.quick ? '-quick' : ''}`, { runs })
-    process.stdout.write(`\n${run.description.title}\n\n${table(run.rows)}\n\n(written to ${path})\n\n`)
+    process.stdout.write(`\n${run.description.title}\n\n${table(run.rows)}\n\n(written to ${path()})\n\n`)
   }
 }
 
