@@ -1,5 +1,5 @@
 // A million rows through CSV + GZIP + encryption with flat memory: the pipeline holds a few
-// batches at most, whatever the result's size. (Speed: bench/query-output.ts.)
+// batches at most, whatever the result's size. (Speed: npm run bench, the export scenario.)
 //
 // The measurement runs in its own process with V8's young generation pinned to 16 MB
 // semi-spaces (V8's size on small machines). Left alone, V8 sizes it by the machine's memory:
