@@ -1,6 +1,7 @@
 // Scenario 1: reads under load. autocannon (a few dozen connections) against zjobs'
 // GET /query/jobs/{id} and GET /objects/jobs?pageSize=25 on a tenant with thousands of jobs,
 // and against a bare Fastify server running the same SELECT (bench/baseline-server.ts).
+import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { call, createTenant, expect, type BenchTenant } from '../api.ts'
 import { startBaselineServer } from '../baseline-server.ts'
@@ -18,8 +19,12 @@ async function load(context: Context, url: string, token: string | undefined, se
   const { sizes } = context
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
   const result = await autocannon({ url, connections: sizes.apiConnections, duration: seconds, headers })
+  // autocannon stops by closing its connections; the server still works off what they sent,
+  // which would count against zjobs' concurrency limit in the next run: let it drain.
+  await sleep(2000)
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors of ${result.requests.sent}`)
+    const statuses = JSON.stringify(result.statusCodeStats ?? {})
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers (${statuses}), ${result.errors} errors of ${result.requests.sent}`)
   }
   return { perSecond: result['2xx'] / result.duration, p99: result.latency.p99 }
 }
