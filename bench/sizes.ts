@@ -42,11 +42,11 @@ export const FULL: Sizes = {
 export const QUICK: Sizes = {
   apiJobs: 500,
   apiConnections: 32,
-  apiSeconds: 3,
+  apiSeconds: 2,
   apiRounds: 1,
-  exportRows: 20_000,
+  exportRows: 10_000,
   exportSeedAccounts: 50,
-  bulkBytes: 750_000,
+  bulkBytes: 500_000,
   backfillBytes: 200_000,
   autoRows: 50_000,
   // 1/100: seeding is the slowest scenario per unit.

@@ -21,7 +21,7 @@ async function load(context: Context, url: string, token: string | undefined, se
   const result = await autocannon({ url, connections: sizes.apiConnections, duration: seconds, headers })
   // autocannon stops by closing its connections; the server still works off what they sent,
   // which would count against zjobs' concurrency limit in the next run: let it drain.
-  await sleep(2000)
+  await sleep(1000)
   if (result.non2xx > 0 || result.errors > 0) {
     const statuses = JSON.stringify(result.statusCodeStats ?? {})
     throw new Error(`${url}: ${result.non2xx} non-2xx answers (${statuses}), ${result.errors} errors of ${result.requests.sent}`)
