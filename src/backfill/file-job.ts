@@ -40,9 +40,12 @@ export interface FileJobResult {
 /** Rows per batch (one statement and one transaction each). */
 export const FILE_BATCH_ROWS = 1000
 
+/** Test controls of the family's jobs. */
 export interface BackfillHooks {
-  /** Tests: called before each batch with the job id and the batch's index (from 0). */
+  /** Called before each batch with the job id and the batch's index (from 0). */
   beforeBatch?(jobId: string, batch: number): Promise<void>
+  /** Rows per batch of file jobs instead of FILE_BATCH_ROWS. */
+  fileBatchRows?: number
 }
 
 /** `deps.files` is read when a job runs (tests build the kinds before the server's file store). */
@@ -121,7 +124,7 @@ async function runFileJob(context: Context, files: FileStore, hooks: BackfillHoo
     }
     batch.push(prepared)
     if (prepared.id && !prepared.error) batchIds.add(prepared.id)
-    if (batch.length >= FILE_BATCH_ROWS) {
+    if (batch.length >= (hooks.fileBatchRows ?? FILE_BATCH_ROWS)) {
       const next = await flush()
       if (next !== 'continue') return end(context, files, next)
     }

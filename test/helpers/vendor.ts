@@ -25,6 +25,32 @@ function loadSpec(): Json {
       delete common[field].maxLength
     }
   }
+  // Allowance 6 (a defect the vendor README does not list): DataBackfillJob's uploadedOn,
+  // completedOn and startedProcessingOn say format date-time, but every Zuora example of them
+  // is an epoch-millisecond string ("1699517693000", spec §9), which is what clients parse:
+  // drop the format.
+  const backfillJob = spec.components?.schemas?.DataBackfillJob?.properties
+  for (const field of ['uploadedOn', 'completedOn', 'startedProcessingOn']) delete backfillJob?.[field]?.format
+  // Allowance 7 (not in the vendor README): CustomObjectAllFieldsDefinition is allOf [the five
+  // system fields, a map whose every value is a custom field with origin "custom"]. A map's
+  // additionalProperties covers every key of the other branch too, so the system fields Zuora
+  // itself shows (origin "system") can never validate: the map excludes them here.
+  const allFields = spec.components?.schemas?.CustomObjectAllFieldsDefinition
+  const systemNames = Object.keys(allFields?.allOf?.[0]?.properties ?? {})
+  if (allFields?.allOf?.[1]) {
+    allFields.allOf[1] = {
+      type: 'object',
+      properties: Object.fromEntries(systemNames.map((name) => [name, {}])),
+      additionalProperties: { $ref: '#/components/schemas/CustomObjectCustomFieldDefinition' },
+    }
+  }
+  // Allowance 8 (not in the vendor README): the DELETE answers of definitions and records say
+  // format uri, which JSON schema reads as an absolute URI; Zuora's own samples answer a path
+  // ("/objects/definitions/default/test_custom_object"): check it as a URI reference.
+  for (const path of ['/objects/definitions/default/{object}', '/objects/records/default/{object}/{id}']) {
+    const schema = spec.paths?.[path]?.delete?.responses?.['200']?.content?.['application/json']?.schema
+    if (schema?.format === 'uri') schema.format = 'uri-reference'
+  }
   return spec
 }
 
