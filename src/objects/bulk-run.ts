@@ -12,8 +12,8 @@ import { findDefinitionById } from './definition-store.ts'
 import { code, CoCategory, Resource, type Problem } from './errors.ts'
 import { deleteMatching } from './record-store.ts'
 import { relationshipProblems, schemaOf, toWrite, type RecordSchema, type Values } from './record-values.ts'
+import { newRecordId } from './record-ids.ts'
 import { insertBatch, updateBatch } from './record-writes.ts'
-import { randomUUIDv7 } from 'node:crypto'
 import { FilterError } from './record-filter.ts'
 
 /** Rows per batch (one transaction, one INSERT or UPDATE). */
@@ -141,7 +141,7 @@ async function writeBatch(tx: PoolClient, context: Context, header: Header, rows
     if (!result) return
     const problem = unmatched.get(index)
     if (problem) refuse(rows[index], problem)
-    else writes.push({ row: rows[index], id: result.id ?? randomUUIDv7(), values: result.values })
+    else writes.push({ row: rows[index], id: result.id ?? newRecordId(), values: result.values })
   })
   const userId = job.createdBy ?? ''
   const records = writes.map((write) => toWrite(schema, write.id, write.values))

@@ -71,7 +71,8 @@ export async function definitionRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: Uri, ...errors },
       },
     },
-    async (request) => deleteDefinitionFor(deps.db, callerOf(request), request.params.object),
+    // A bare JSON string: Fastify would send a returned string as text.
+    async (request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(await deleteDefinitionFor(deps.db, callerOf(request), request.params.object))),
   )
 
   app.post<{ Body: Static<typeof MigrationBody> }>(

@@ -123,7 +123,9 @@ export async function recordRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: Uri, ...errors },
       },
     },
-    async (request) => deleteRecordFor(deps.db, callerOf(request), request.params.object, request.params.id),
+    // A bare JSON string: Fastify would send a returned string as text.
+    async (request, reply) =>
+      reply.type('application/json; charset=utf-8').send(JSON.stringify(await deleteRecordFor(deps.db, callerOf(request), request.params.object, request.params.id))),
   )
 
   app.post<{ Params: Static<typeof ObjectParams>; Body: Static<typeof BatchBody> }>(

@@ -1,7 +1,6 @@
 // /objects/records/default/{object} and /objects/batch/default/{object}: the records of one
 // custom object. Every write holds the definition (FOR SHARE) for its transaction, so a
 // migration cannot change the fields under it.
-import { randomUUIDv7 } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import { ApiError, Category } from '../platform/errors.ts'
 import type { Db, Queryable } from '../storage/db.ts'
@@ -20,6 +19,7 @@ import {
   type RecordSchema,
   type Values,
 } from './record-values.ts'
+import { newRecordId } from './record-ids.ts'
 import { insertBatch, updateBatch } from './record-writes.ts'
 
 export const MAX_BATCH = 1000
@@ -104,7 +104,7 @@ export async function createRecordsFor(db: Db, caller: Caller, object: string, b
     if (!partial && problems.size > 0) {
       throw rejected('Unabled to create object records due to invalid request.', [...problems.keys()].sort((a, b) => a - b).map(detail))
     }
-    const writes = values.flatMap((record, index) => (record && !problems.has(index) ? [{ index, write: toWrite(schema, randomUUIDv7(), record) }] : []))
+    const writes = values.flatMap((record, index) => (record && !problems.has(index) ? [{ index, write: toWrite(schema, newRecordId(), record) }] : []))
     const { inserted, refused } = await insertBatch(tx, schema.definition, writes.map((w) => w.write), caller.principal.user.id)
     for (const { index, write } of writes) if (refused.has(write.id)) problems.set(index, refused.get(write.id)!)
     if (!partial && problems.size > 0) {
