@@ -3,8 +3,9 @@
 //
 //   npm test                          both backends
 //   npm test -- --backend embedded    one backend
-//   npm test -- test/oauth.test.ts    some files
+//   npm test -- test/oauth.test.ts    some files (or folders: npm test -- test/backfill/)
 import { spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startCluster, type Cluster } from './pg-cluster.ts'
 
@@ -17,7 +18,10 @@ const { values, positionals } = parseArgs({
 })
 
 const backends = values.backend ?? (process.env.ZJOBS_TEST_BACKENDS?.split(',') || ['embedded', 'postgres'])
-const files = positionals.length > 0 ? positionals : ['test/**/*.test.ts']
+// A folder stands for the test files under it (node --test takes files and globs only).
+const files = positionals.length > 0
+  ? positionals.map((path) => (existsSync(path) && statSync(path).isDirectory() ? `${path.replace(/\/+$/, '')}/**/*.test.ts` : path))
+  : ['test/**/*.test.ts']
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): boolean {
   const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } })
