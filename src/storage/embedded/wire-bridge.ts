@@ -1,5 +1,5 @@
 // Serves one PGlite instance over the PostgreSQL wire protocol to many client connections,
-// so the same driver code (node-postgres, pg-boss) runs on the embedded database and on a
+// so the same driver code (node-postgres) runs on the embedded database and on a
 // PostgreSQL server.
 //
 // PGlite is a single session. pglite-socket's multiplexer interleaves extended-protocol
