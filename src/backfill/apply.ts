@@ -9,6 +9,8 @@ import { convertCell, convertId } from './values.ts'
 export interface PreparedRow {
   /** 1-based number of the data row in the file. */
   row: number
+  /** The row as uploaded (for the result file). */
+  record: string[]
   id?: string
   /** Values of the plan's fields, in plan order. */
   values?: (string | boolean | null)[]
@@ -16,9 +18,9 @@ export interface PreparedRow {
 }
 
 /** Checks one uploaded record; a row with any problem is reported whole, never half applied. */
-export function prepareRow(record: readonly string[], row: number, plan: ColumnPlan, width: number): PreparedRow {
+export function prepareRow(record: string[], row: number, plan: ColumnPlan, width: number): PreparedRow {
   if (record.length !== width) {
-    return { row, error: `The row has ${record.length} cell${record.length === 1 ? '' : 's'}; the header has ${width}` }
+    return { row, record, error: `The row has ${record.length} cell${record.length === 1 ? '' : 's'}; the header has ${width}` }
   }
   const errors: string[] = []
   const id = convertId(record[plan.idIndex])
@@ -29,8 +31,8 @@ export function prepareRow(record: readonly string[], row: number, plan: ColumnP
     if ('error' in cell) errors.push(cell.error)
     else values.push(cell.value)
   }
-  if (errors.length > 0) return { row, ...('id' in id ? { id: id.id } : {}), error: errors.join('; ') }
-  return { row, id: (id as { id: string }).id, values }
+  if (errors.length > 0) return { row, record, ...('id' in id ? { id: id.id } : {}), error: errors.join('; ') }
+  return { row, record, id: (id as { id: string }).id, values }
 }
 
 export interface BatchScope {
@@ -68,14 +70,14 @@ export function updateSql(spec: TypeSpec, fields: readonly Field[]): string {
   return sql
 }
 
-/** Applies the valid rows of a batch and records every failed one; the counts of each. */
+/** Applies the valid rows of a batch and records every failed one; the failures by row. */
 export async function applyBatch(
   tx: Queryable,
   spec: TypeSpec,
   plan: ColumnPlan,
   scope: BatchScope,
   rows: readonly PreparedRow[],
-): Promise<{ succeeded: number; failed: number }> {
+): Promise<Map<number, string>> {
   const valid = rows.filter((row) => !row.error)
   const updated = new Set<string>()
   if (valid.length > 0) {
@@ -91,17 +93,17 @@ export async function applyBatch(
     ])
     for (const { id } of returned) updated.add(id)
   }
-  const errors: { row: number; message: string }[] = []
+  const errors = new Map<number, string>()
   for (const row of rows) {
-    if (row.error) errors.push({ row: row.row, message: row.error })
-    else if (!updated.has(row.id!)) errors.push({ row: row.row, message: `No ${spec.noun} with id ${row.id} exists` })
+    if (row.error) errors.set(row.row, row.error)
+    else if (!updated.has(row.id!)) errors.set(row.row, `No ${spec.noun} with id ${row.id} exists`)
   }
-  if (errors.length > 0) {
+  if (errors.size > 0) {
     await tx.query(
       `INSERT INTO data_backfill_row_errors (tenant_id, job_id, row_number, message)
        SELECT $1, $2, * FROM unnest($3::int[], $4::text[])`,
-      [scope.tenantId, scope.jobId, errors.map((e) => e.row), errors.map((e) => e.message)],
+      [scope.tenantId, scope.jobId, [...errors.keys()], [...errors.values()]],
     )
   }
-  return { succeeded: rows.length - errors.length, failed: errors.length }
+  return errors
 }

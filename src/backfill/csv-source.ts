@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse'
 import { Readable, Transform } from 'node:stream'
 import yauzl from 'yauzl'
+import { CsvScanner } from './csv-scan.ts'
 import type { FileStore } from '../storage/files/store.ts'
 
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -109,12 +110,19 @@ async function openZippedCsv(buffer: Buffer): Promise<CsvSource> {
 }
 
 /**
+ * How uploads are parsed: a BOM is dropped, records end at LF or CRLF (a lone CR is data, as
+ * the upload scanner also reads it), empty lines are skipped, rows may be shorter or longer
+ * than the header.
+ */
+export const CSV_OPTIONS = { bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }
+
+/**
  * The CSV's records as arrays of strings, the header first. Rows may have more or fewer
  * cells than the header (reported per row); a malformed file (an unclosed quote) fails the
  * iteration with an UploadError naming the line.
  */
 export async function* csvRecords(source: Readable): AsyncGenerator<string[]> {
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true })
+  const parser = parse(CSV_OPTIONS)
   source.on('error', (error) => parser.destroy(error))
   source.pipe(parser)
   try {
@@ -126,6 +134,15 @@ export async function* csvRecords(source: Readable): AsyncGenerator<string[]> {
     source.destroy()
     parser.destroy()
   }
+}
+
+/** Counts and checks a CSV's records without parsing it (see csv-scan.ts); an UploadError if malformed. */
+export async function scanCsv(source: Readable): Promise<number> {
+  const scanner = new CsvScanner()
+  for await (const chunk of source) scanner.write(chunk as Buffer)
+  const error = scanner.end()
+  if (error) throw new UploadError(error)
+  return scanner.records
 }
 
 /** The header row of a CSV, or an UploadError when the file has none. */

@@ -1,13 +1,15 @@
-// The file job: count the upload's rows (a malformed file fails here, before any change),
-// then apply them in batches, each batch and its outcomes committed with the job's progress,
-// then write the result file. A redelivered job resumes at the first row of the first batch
-// that did not commit; a stop ends it between batches, the rest reported as not processed.
+// The file job: one pass over the upload (already counted and checked at submission). Rows are
+// checked and grouped into batches; each batch is one statement, committed with its failed
+// rows and the job's progress; the next batch is parsed while the database applies the
+// current one. The result file is written along the way. A redelivered job resumes at the
+// first row of the first batch that did not commit (the rows before take their committed
+// outcome); a stop ends it between batches, the rest reported as not processed.
 import { JobFailure, type JobContext, type JobKind, type JobOutcome } from '../jobs/types.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import { applyBatch, prepareRow, type PreparedRow } from './apply.ts'
 import { BACKFILL_KINDS } from './common.ts'
 import { csvRecords, openCsv, UploadError, type UploadFormat } from './csv-source.ts'
-import { writeResultFile } from './result-file.ts'
+import { committedFailures, NOT_PROCESSED, ResultWriter } from './result-file.ts'
 import { planColumns, TYPE_SPECS, type BackfillType, type ColumnPlan } from './templates.ts'
 
 export interface FileJobParams {
@@ -18,13 +20,13 @@ export interface FileJobParams {
   csvName: string
   fileSize: number
   format: UploadFormat
+  /** Data rows of the file, counted at submission. */
+  totalCount: number
   /** The uploader as the job shows them (uploadedBy). */
   uploadedBy: string
 }
 
 export interface FileJobProgress {
-  /** Data rows of the file; known once the file has been read through. */
-  totalCount?: number
   /** The first row not yet handled (1-based). */
   nextRow?: number
   succeeded?: number
@@ -48,6 +50,12 @@ export interface BackfillHooks {
   fileBatchRows?: number
 }
 
+/**
+ * Batches commit with synchronous_commit off on PostgreSQL: a crash may lose the last few
+ * batches, but each with its own progress (one transaction), so the job redoes exactly those.
+ */
+export const ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
+
 /** `deps.files` is read when a job runs (tests build the kinds before the server's file store). */
 export function fileJobKind(deps: { files: FileStore }, hooks: BackfillHooks = {}): JobKind<FileJobParams, FileJobProgress, FileJobResult> {
   return {
@@ -67,100 +75,121 @@ export function fileJobKind(deps: { files: FileStore }, hooks: BackfillHooks = {
 
 type Context = JobContext<FileJobParams, FileJobProgress>
 
+/** Rows an earlier attempt handled, with their committed outcome; or a batch to apply. */
+type Work = { kind: 'done'; rows: { record: string[]; failure?: string }[] } | { kind: 'batch'; rows: PreparedRow[] }
+
 async function runFileJob(context: Context, files: FileStore, hooks: BackfillHooks): Promise<JobOutcome<FileJobResult>> {
   const { job } = context
   const { params } = job
-  if (job.progress.totalCount === undefined) {
-    const totalCount = await countRows(files, job.tenantId, params)
-    const next = await context.commit(async () => ({ totalCount, nextRow: 1, succeeded: 0, failed: 0 }))
-    if (next !== 'continue') return end(context, files, next)
-  }
-
   const spec = TYPE_SPECS[params.type]
-  const source = await openCsv(files, job.tenantId, params.fileId, params.format)
-  let plan: ColumnPlan | undefined
-  let width = 0
-  let row = 0
-  let batch: PreparedRow[] = []
-  let batchIds = new Set<string>()
-  let batchIndex = 0
+  const records = csvRecords((await openCsv(files, job.tenantId, params.fileId, params.format)).stream)
+  const first = await records.next()
+  if (first.done) throw new JobFailure('The file is empty')
+  const header = first.value
+  const plan = planColumns(spec, header)
+  if ('error' in plan) throw new JobFailure(plan.error)
+
+  const writer = new ResultWriter(files, job.tenantId, { ...params, createdBy: job.createdBy }, header)
+  const work = workOf(context, records, plan, header.length, hooks.fileBatchRows ?? FILE_BATCH_ROWS)
   const scope = { tenantId: job.tenantId, jobId: job.id, userId: job.createdBy, entityId: job.entityId, orgIds: job.orgIds }
-
-  const flush = async () => {
-    const rows = batch
-    batch = []
-    batchIds = new Set()
-    if (rows.length === 0) return 'continue' as const
-    await hooks.beforeBatch?.(job.id, batchIndex++)
-    return context.commit(async (tx) => {
-      if (context.db.kind === 'postgres') await tx.query(ASYNC_COMMIT)
-      const done = await applyBatch(tx, spec, plan!, scope, rows)
-      const progress = job.progress
-      return {
-        ...progress,
-        nextRow: rows[rows.length - 1].row + 1,
-        succeeded: (progress.succeeded ?? 0) + done.succeeded,
-        failed: (progress.failed ?? 0) + done.failed,
+  let stopped: 'stop' | 'cancel' | undefined
+  let batchIndex = 0
+  try {
+    let next = work.next()
+    for (;;) {
+      const { value: item, done } = await next
+      if (done) break
+      // Parse and check the next batch while this one is applied.
+      next = work.next()
+      next.catch(() => {})
+      if (item.kind === 'done') {
+        for (const row of item.rows) await writer.row(row.record, row.failure)
+        continue
       }
-    })
+      if (!stopped) {
+        await hooks.beforeBatch?.(job.id, batchIndex++)
+        let failures = new Map<number, string>()
+        const outcome = await context.commit(async (tx) => {
+          if (context.db.kind === 'postgres') await tx.query(ASYNC_COMMIT)
+          failures = await applyBatch(tx, spec, plan, scope, item.rows)
+          const progress = job.progress
+          return {
+            nextRow: item.rows[item.rows.length - 1].row + 1,
+            succeeded: (progress.succeeded ?? 0) + item.rows.length - failures.size,
+            failed: (progress.failed ?? 0) + failures.size,
+          }
+        })
+        if (outcome === 'continue') {
+          for (const row of item.rows) await writer.row(row.record, failures.get(row.row))
+          continue
+        }
+        stopped = outcome
+      }
+      for (const row of item.rows) await writer.row(row.record, NOT_PROCESSED)
+    }
+    const meta = await writer.finish()
+    const state = stopped === 'stop' ? 'stopped' : stopped === 'cancel' ? 'cancelled' : 'completed'
+    return { state, result: { resultFileId: meta.id, resultFileName: meta.name, resultFileSize: meta.size } }
+  } catch (error) {
+    await work.return(undefined)
+    await writer.abort(error instanceof Error ? error : new Error(String(error)))
+    throw error
   }
-
-  for await (const record of csvRecords(source.stream)) {
-    if (!plan) {
-      const planned = planColumns(spec, record)
-      if ('error' in planned) throw new JobFailure(planned.error)
-      plan = planned
-      width = record.length
-      continue
-    }
-    row++
-    if (row < (job.progress.nextRow ?? 1)) continue
-    const prepared = prepareRow(record, row, plan, width)
-    // An id twice in one statement would be updated once: a repeat starts the next batch, so
-    // rows apply in file order and the last one wins.
-    if (prepared.id && !prepared.error && batchIds.has(prepared.id)) {
-      const next = await flush()
-      if (next !== 'continue') return end(context, files, next)
-    }
-    batch.push(prepared)
-    if (prepared.id && !prepared.error) batchIds.add(prepared.id)
-    if (batch.length >= (hooks.fileBatchRows ?? FILE_BATCH_ROWS)) {
-      const next = await flush()
-      if (next !== 'continue') return end(context, files, next)
-    }
-  }
-  const next = await flush()
-  if (next !== 'continue') return end(context, files, next)
-  return end(context, files, 'completed')
 }
 
-/**
- * Batches commit with synchronous_commit off on PostgreSQL: a crash may lose the last few
- * batches, but each with its own progress (one transaction), so the job redoes exactly those.
- */
-export const ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
-
-/** Reads the file through: its data rows, or an UploadError for a malformed file. */
-async function countRows(files: FileStore, tenantId: string, params: FileJobParams): Promise<number> {
-  const source = await openCsv(files, tenantId, params.fileId, params.format)
-  let records = 0
-  for await (const _ of csvRecords(source.stream)) records++
-  return Math.max(0, records - 1)
-}
-
-/** Ends the job with its result file: every row, processed or not, says what happened. */
-async function end(context: Context, files: FileStore, how: 'completed' | 'stop' | 'cancel'): Promise<JobOutcome<FileJobResult>> {
+/** The work of the file in row order: earlier attempts' rows, then batches of checked rows. */
+async function* workOf(
+  context: Context,
+  records: AsyncGenerator<string[]>,
+  plan: ColumnPlan,
+  width: number,
+  batchRows: number,
+): AsyncGenerator<Work> {
   const { job } = context
-  const state = how === 'completed' ? 'completed' : how === 'stop' ? 'stopped' : 'cancelled'
-  const meta = await writeResultFile(context.db, files, {
-    tenantId: job.tenantId,
-    jobId: job.id,
-    fileId: job.params.fileId,
-    fileName: job.params.fileName,
-    csvName: job.params.csvName,
-    format: job.params.format,
-    createdBy: job.createdBy,
-    nextRow: how === 'completed' ? Number.MAX_SAFE_INTEGER : (job.progress.nextRow ?? 1),
-  })
-  return { state, result: { resultFileId: meta.id, resultFileName: meta.name, resultFileSize: meta.size } }
+  const resumeAt = job.progress.nextRow ?? 1
+  const earlier = resumeAt > 1 ? committedFailures(context.db, job.tenantId, job.id) : undefined
+  let failure = earlier ? await earlier.next() : undefined
+  let done: { record: string[]; failure?: string }[] = []
+  let batch: PreparedRow[] = []
+  let ids = new Set<string>()
+  let row = 0
+  try {
+    for await (const record of records) {
+      row++
+      if (row < resumeAt) {
+        while (failure && !failure.done && failure.value.row < row) failure = await earlier!.next()
+        done.push({ record, failure: failure && !failure.done && failure.value.row === row ? failure.value.message : undefined })
+        if (done.length >= batchRows) {
+          yield { kind: 'done', rows: done }
+          done = []
+        }
+        continue
+      }
+      if (done.length > 0) {
+        yield { kind: 'done', rows: done }
+        done = []
+      }
+      const prepared = prepareRow(record, row, plan, width)
+      const id = prepared.error ? undefined : prepared.id
+      // An id twice in one statement would be updated once: a repeat starts the next batch,
+      // so rows apply in file order and the last one wins.
+      if (id && ids.has(id)) {
+        yield { kind: 'batch', rows: batch }
+        batch = []
+        ids = new Set()
+      }
+      batch.push(prepared)
+      if (id) ids.add(id)
+      if (batch.length >= batchRows) {
+        yield { kind: 'batch', rows: batch }
+        batch = []
+        ids = new Set()
+      }
+    }
+    if (done.length > 0) yield { kind: 'done', rows: done }
+    if (batch.length > 0) yield { kind: 'batch', rows: batch }
+  } finally {
+    await records.return(undefined)
+    await earlier?.return(undefined)
+  }
 }

@@ -7,11 +7,11 @@ import { newHexId } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob, type Caller } from './common.ts'
-import { openCsv, readHeader, UploadError } from './csv-source.ts'
+import { openCsv, readHeader, scanCsv, UploadError } from './csv-source.ts'
 import type { FileJobParams, FileJobProgress, FileJobResult } from './file-job.ts'
 import { epochString, humanSize } from './format.ts'
 import { BACKFILL_TYPES, isBackfillType, planColumns, TYPE_SPECS, type BackfillType } from './templates.ts'
-import { unquote, type UploadParts } from './upload.ts'
+import { unquote, type StoredUpload, type UploadParts } from './upload.ts'
 
 export type FileJob = Job<FileJobParams, FileJobProgress, FileJobResult>
 
@@ -57,12 +57,13 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
       }
     }
     if (!upload.format) throw new ApiError(400, Category.invalidValue, 'The file is neither a CSV file nor a zip archive of one')
-    const csvName = await checkHeader(files, principal.tenant.id, upload.meta.id, upload.format, type)
+    const { csvName, records } = await checkCsv(files, principal.tenant.id, upload, type)
     const params: FileJobParams = {
       type,
       fileId: upload.meta.id,
       fileName: upload.meta.name,
       csvName,
+      totalCount: Math.max(0, records - 1),
       fileSize: upload.meta.size,
       format: upload.format,
       uploadedBy: displayName(principal),
@@ -86,15 +87,20 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
 }
 
 /**
- * The header must map onto the type's template, so a wrong file is refused before it queues.
- * Returns the CSV's name (a zip's entry).
+ * The file must be well-formed CSV whose header maps onto the type's template, so a wrong file
+ * is refused before it queues. Returns the CSV's name (a zip's entry) and its records.
  */
-async function checkHeader(files: FileStore, tenantId: string, fileId: string, format: 'csv' | 'zip', type: BackfillType): Promise<string> {
+async function checkCsv(files: FileStore, tenantId: string, upload: StoredUpload, type: BackfillType): Promise<{ csvName: string; records: number }> {
+  const { meta, format } = upload
   let header: string[]
-  let name: string
+  let csvName: string
+  let records: number
   try {
-    const source = await openCsv(files, tenantId, fileId, format)
-    name = source.name
+    // The scan first: a parser reading the header reads ahead, and would word a scan error its own way.
+    if (format === 'csv' && 'error' in upload.scan) throw new UploadError(upload.scan.error)
+    records = format === 'zip' ? await scanCsv((await openCsv(files, tenantId, meta.id, 'zip')).stream) : (upload.scan as { records: number }).records
+    const source = await openCsv(files, tenantId, meta.id, format!)
+    csvName = source.name
     header = await readHeader(source.stream)
   } catch (error) {
     if (error instanceof UploadError) throw new ApiError(400, Category.invalidValue, error.message)
@@ -105,7 +111,7 @@ async function checkHeader(files: FileStore, tenantId: string, fileId: string, f
     const category = { unknown: Category.unknownField, missing: Category.missingField, invalid: Category.invalidValue }[plan.reason]
     throw new ApiError(400, category, plan.error)
   }
-  return name
+  return { csvName, records }
 }
 
 export const findFileJob = (db: Db, caller: Caller, jobId: string) =>
@@ -157,7 +163,7 @@ export function toDataBackfillJob(job: FileJob, files: FileStore, now = Date.now
   const { params } = job
   const progress = job.progress ?? {}
   const status = statusOf(job)
-  const total = progress.totalCount ?? 0
+  const total = params.totalCount
   const succeeded = progress.succeeded ?? 0
   const failed = progress.failed ?? 0
   const processed = succeeded + failed

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
 import { ApiError, Category } from '../platform/errors.ts'
 import type { FileMeta, FileStore } from '../storage/files/store.ts'
+import { CsvScanner } from './csv-scan.ts'
 import { MAX_UPLOAD_BYTES, sniffFormat, type UploadFormat } from './csv-source.ts'
 
 const HEAD_BYTES = 64 * 1024
@@ -19,12 +20,15 @@ class UploadInspector extends Transform {
   size = 0
   readonly md5 = createHash('md5')
   readonly head: Buffer[] = []
+  /** Counts and checks the records, in case the file is a CSV (a zip's are scanned later). */
+  readonly scanner = new CsvScanner()
   #headSize = 0
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length
     if (this.size > MAX_UPLOAD_BYTES) return done(tooLarge())
     this.md5.update(chunk)
+    this.scanner.write(chunk)
     if (this.#headSize < HEAD_BYTES) {
       this.head.push(chunk.subarray(0, HEAD_BYTES - this.#headSize))
       this.#headSize += Math.min(chunk.length, HEAD_BYTES - this.#headSize)
@@ -38,6 +42,8 @@ export interface StoredUpload {
   md5: string
   /** undefined: neither CSV nor zip. */
   format: UploadFormat | undefined
+  /** A CSV upload's records (header included), or why it is not valid CSV. */
+  scan: { records: number } | { error: string }
 }
 
 export interface UploadParts {
@@ -95,7 +101,13 @@ async function storeFile(part: MultipartFile, files: FileStore, tenantId: string
     await files.delete(tenantId, meta.id).catch(() => {})
     throw tooLarge()
   }
-  return { meta, md5: inspector.md5.digest('hex'), format: sniffFormat(Buffer.concat(inspector.head)) }
+  const error = inspector.scanner.end()
+  return {
+    meta,
+    md5: inspector.md5.digest('hex'),
+    format: sniffFormat(Buffer.concat(inspector.head)),
+    scan: error ? { error } : { records: inspector.scanner.records },
+  }
 }
 
 /** Browsers send a bare name, some clients a path: keep the last segment. */

@@ -251,14 +251,14 @@ describe('Data backfill file jobs', () => {
     assert.equal(await digest(server.server.db, tenantId, ALL_BACKFILL_TABLES), dataBefore)
   })
 
-  test('a malformed CSV fails its job before any row is applied', async () => {
+  test('a malformed CSV is refused at upload, plain or zipped, before any row is applied', async () => {
     const ids = (await q('SELECT id FROM billing.rateplancharge WHERE tenant_id = $1 ORDER BY id DESC LIMIT 2')).map((r) => r.id)
     const before = await digest(server.server.db, tenantId, ALL_BACKFILL_TABLES)
-    const jobId = await submitFile(server, 'RatePlanCharge', `Id,Product Family\n${ids[0]},Good\n${ids[1]},"unclosed\n`)
-    const job = await waitForFileJob(server, jobId)
-    assert.equal(job.status, 'Failed')
-    assert.match(job.failureMessage, /not a valid CSV file/)
-    assert.equal(job.resultFileId, undefined)
+    const unclosed = `Id,Product Family\n${ids[0]},Good\n${ids[1]},"unclosed\n`
+    assertV1Error(await upload(server, 'RatePlanCharge', unclosed), 400, '50000020', /not a valid CSV file: a quoted field is not closed \(line 4\)/)
+    const stray = `Id,Product Family\n${ids[0]},Go"od\n`
+    const zipped = await zip([{ name: 'bad.csv', content: stray }])
+    assertV1Error(await upload(server, 'RatePlanCharge', zipped, { filename: 'bad.zip' }), 400, '50000020', /a quote appears inside an unquoted field \(line 2\)/)
     assert.equal(await digest(server.server.db, tenantId, ALL_BACKFILL_TABLES), before)
   })
 
