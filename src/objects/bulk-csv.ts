@@ -2,6 +2,7 @@
 // file), one record per row. Read as a stream (csv-parse) at upload, to refuse a malformed
 // file at once, and again by the job, batch by batch.
 import { parse, type Options } from 'csv-parse'
+import { parse as parseSync } from 'csv-parse/sync'
 import { Transform, type Readable } from 'node:stream'
 import { isSystemField } from './definitions.ts'
 import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
@@ -62,6 +63,93 @@ export function utf8Check(): Transform {
         done()
       } catch {
         done(new NotUtf8('The file is not valid UTF-8: it ends inside a character.'))
+      }
+    },
+  })
+}
+
+/** A file that is not CSV (a quote out of place, a quoted field never closed). */
+export class NotCsv extends Error {}
+
+const QUOTE = 0x22
+const COMMA = 0x2c
+const CR = 0x0d
+const LF = 0x0a
+const FIELD_START = 0
+const UNQUOTED = 1
+const QUOTED = 2
+const QUOTE_IN_QUOTED = 3
+
+/**
+ * Passes bytes through while checking their CSV shape byte by byte (the quoting rules
+ * csv-parse holds a file to: a quote opens a field or doubles inside a quoted one, and a
+ * closing quote ends the field), and hands the header row, parsed by csv-parse, to
+ * `onHeader` (which may throw). An upload is refused as it arrives, without reading it
+ * twice; the job parses it with csv-parse. UTF-8 never puts these bytes inside a character.
+ */
+export function csvShape(onHeader: (names: string[]) => void): Transform {
+  let state = FIELD_START
+  let line = 1
+  let start = true
+  let header: Buffer[] | undefined = []
+  /** The first record, if `bytes` (up to a record's end) hold one (blank lines do not). */
+  const takeHeader = (bytes: Buffer): Buffer[] | undefined => {
+    const names = (parseSync(bytes, CSV_OPTIONS) as string[][])[0]
+    if (!names) return []
+    onHeader(names)
+    return undefined
+  }
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let i = 0
+      if (start && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3
+      start = false
+      // Where the header's bytes (still to be read) start in this chunk.
+      let from = 0
+      try {
+        for (; i < chunk.length; i++) {
+          const byte = chunk[i]
+          switch (state) {
+            case FIELD_START:
+              if (byte === QUOTE) state = QUOTED
+              else if (byte !== COMMA && byte !== CR && byte !== LF) state = UNQUOTED
+              break
+            case UNQUOTED:
+              if (byte === QUOTE) throw new NotCsv(`The file is not valid CSV: a quote inside an unquoted field, line ${line}.`)
+              if (byte === COMMA || byte === CR || byte === LF) state = FIELD_START
+              break
+            case QUOTED:
+              if (byte === QUOTE) state = QUOTE_IN_QUOTED
+              break
+            case QUOTE_IN_QUOTED:
+              if (byte === QUOTE) state = QUOTED
+              else if (byte === COMMA || byte === CR || byte === LF) state = FIELD_START
+              else throw new NotCsv(`The file is not valid CSV: a closing quote is followed by another character, line ${line}.`)
+              break
+          }
+          if (byte !== LF) continue
+          line++
+          // The end of a record: the first one is the header.
+          if (state === FIELD_START && header) {
+            header.push(chunk.subarray(from, i + 1))
+            header = takeHeader(Buffer.concat(header))
+            // Blank lines before the header: it starts after them.
+            from = i + 1
+          }
+        }
+        if (header) header.push(chunk.subarray(from))
+        done(null, chunk)
+      } catch (error) {
+        done(error as Error)
+      }
+    },
+    flush(done) {
+      try {
+        if (state === QUOTED) throw new NotCsv(`The file is not valid CSV: a quoted field is never closed (it opens before line ${line}).`)
+        if (header && takeHeader(Buffer.concat(header))) throw new NotCsv('The file is empty: its first row names the columns.')
+        done()
+      } catch (error) {
+        done(error as Error)
       }
     },
   })
@@ -155,14 +243,35 @@ export function rowRecord(header: Header, cells: string[]): Record<string, strin
   return record
 }
 
-/** Records of a CSV stream with their row numbers; parse errors reject. */
-export async function* csvRows(input: Readable): AsyncGenerator<CsvRow> {
+/**
+ * Records of a CSV stream with their row numbers, in groups as parsed (one await per group,
+ * not per record); parse errors reject.
+ */
+export async function* csvRows(input: Readable): AsyncGenerator<CsvRow[]> {
   const parser = csvParser()
-  input.on('error', (error) => parser.destroy(error))
-  input.pipe(parser)
   let row = 0
-  for await (const cells of parser as AsyncIterable<string[]>) yield { row: ++row, cells }
+  let group: CsvRow[] = []
+  const grouper = new Transform({
+    readableObjectMode: true,
+    writableObjectMode: true,
+    transform(cells: string[], _encoding, done) {
+      group.push({ row: ++row, cells })
+      if (group.length < GROUP_ROWS) return done()
+      const full = group
+      group = []
+      done(null, full)
+    },
+    flush(done) {
+      done(null, group.length > 0 ? group : null)
+    },
+  })
+  input.on('error', (error) => parser.destroy(error))
+  parser.on('error', (error) => grouper.destroy(error))
+  input.pipe(parser).pipe(grouper)
+  for await (const rows of grouper as AsyncIterable<CsvRow[]>) yield rows
 }
+
+const GROUP_ROWS = 500
 
 /** A csv-parse error as the client reads it. */
 export function csvProblem(error: unknown): string | undefined {

@@ -4,10 +4,11 @@
 import type { Readable } from 'node:stream'
 import { countJobs, enqueuePending, getJob, insertJob, listJobs, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
+import { ApiError } from '../platform/errors.ts'
 import { newUuid, UUID } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
-import { byteLimit, csvProblem, csvRows, fileError, MAX_FILE_BYTES, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
+import { byteLimit, csvProblem, csvShape, fileError, MAX_FILE_BYTES, NotCsv, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
 import { findDefinition, findDefinitionById } from './definition-store.ts'
 import { asUuid, NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, Resource } from './errors.ts'
@@ -299,9 +300,9 @@ export async function uploadFor(db: Db, files: FileStore, caller: Caller, id: st
     drain()
     throw badRequest(Resource.job, `Custom object [${job.params.object}] no longer exists.`)
   }
-  const stored = await storeFile(files, job, upload.body)
+  const schema = schemaOf(definition)
+  const stored = await storeFile(files, job, upload.body, (names) => readHeader(schema, job.params.operation, names))
   try {
-    await checkFile(files, job.tenantId, stored, job.params.operation, schemaOf(definition))
     const queued = await db.transaction(async (tx) => {
       if (!(await enqueuePending(tx, job.tenantId, job.id, { ...job.params, fileId: stored }))) return undefined
       return (await getJob(tx, job.tenantId, job.id)) as BulkJob
@@ -316,10 +317,14 @@ export async function uploadFor(db: Db, files: FileStore, caller: Caller, id: st
 
 const tooLarge = () => fileError(`The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB, the bulk job limit.`)
 
-/** Streams the body into the file store, within the size limit and UTF-8; returns the file id. */
-async function storeFile(files: FileStore, job: BulkJob, body: Readable): Promise<string> {
+/**
+ * Streams the body into the file store, within the size limit, UTF-8, CSV in shape, with a
+ * header `onHeader` accepts; returns the file id.
+ */
+async function storeFile(files: FileStore, job: BulkJob, body: Readable, onHeader: (names: string[]) => void): Promise<string> {
   const limit = byteLimit(MAX_FILE_BYTES)
-  const check = utf8Check()
+  const utf8 = utf8Check()
+  const check = csvShape(onHeader)
   // Piped, not pipelined: a refused upload must not destroy the request, which still has to
   // carry the answer; what is left of it is drained.
   const onError = (error: Error) => limit.destroy(error)
@@ -328,8 +333,9 @@ async function storeFile(files: FileStore, job: BulkJob, body: Readable): Promis
   }
   body.once('error', onError)
   body.once('close', onClose)
-  body.pipe(limit).pipe(check)
-  limit.on('error', (error) => check.destroy(error))
+  body.pipe(limit).pipe(utf8).pipe(check)
+  limit.on('error', (error) => utf8.destroy(error))
+  utf8.on('error', (error) => check.destroy(error))
   try {
     const meta = await files.put(job.tenantId, {
       name: `${job.id}.csv`,
@@ -341,31 +347,15 @@ async function storeFile(files: FileStore, job: BulkJob, body: Readable): Promis
   } catch (error) {
     body.unpipe(limit)
     body.resume()
+    if (error instanceof ApiError) throw error
     if (error instanceof TooLarge) throw tooLarge()
-    if (error instanceof NotUtf8) throw fileError(error.message)
+    if (error instanceof NotUtf8 || error instanceof NotCsv) throw fileError(error.message)
+    const message = csvProblem(error)
+    if (message) throw fileError(message)
     if (!body.readableEnded) throw fileError('The upload ended before the whole file arrived.')
     throw error
   } finally {
     body.off('error', onError)
     body.off('close', onClose)
   }
-}
-
-/** Reads the stored file once through: a header the object accepts, and CSV that parses. */
-async function checkFile(files: FileStore, tenantId: string, fileId: string, operation: Operation, schema: RecordSchema): Promise<void> {
-  const file = await files.read(tenantId, fileId)
-  if (!file) throw new Error(`the uploaded file ${fileId} vanished`)
-  let header = false
-  try {
-    for await (const { cells } of csvRows(file.stream)) {
-      if (!header) readHeader(schema, operation, cells)
-      header = true
-    }
-  } catch (error) {
-    const message = csvProblem(error)
-    throw message ? fileError(message) : error
-  } finally {
-    file.stream.destroy()
-  }
-  if (!header) throw fileError('The file is empty: its first row names the columns.')
 }

@@ -12,6 +12,7 @@ import { findDefinitionById } from './definition-store.ts'
 import { code, CoCategory, Resource, type Problem } from './errors.ts'
 import { deleteMatching } from './record-store.ts'
 import { relationshipProblems, schemaOf, toWrite, type RecordSchema, type Values } from './record-values.ts'
+import type { RecordWrite } from './record-store.ts'
 import { newRecordId } from './record-ids.ts'
 import { insertBatch, updateBatch } from './record-writes.ts'
 import { FilterError } from './record-filter.ts'
@@ -68,32 +69,48 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files'>): Promise<
   const { job } = context
   const file = job.params.fileId ? await deps.files.read(job.tenantId, job.params.fileId) : undefined
   if (!file) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.notFound), 'The uploaded file is missing.'))
+  const state: BatchState = { schema: await currentSchema(context) }
   let header: Header | undefined
   let batch: CsvRow[] = []
   let ids = new Set<string>()
+  // One batch commits while the next is read and checked (JavaScript works while the
+  // database does); commits themselves stay one after the other, in file order.
+  let inFlight: Promise<Next> | undefined
+  const settle = async (): Promise<Next> => {
+    const pending = inFlight
+    inFlight = undefined
+    return pending ? pending : 'continue'
+  }
   const flush = async (): Promise<Next> => {
     const rows = batch
     batch = []
     ids = new Set()
-    return rows.length === 0 ? 'continue' : context.commit((tx) => writeBatch(tx, context, header!, rows))
+    if (rows.length === 0) return 'continue'
+    const prepared = prepareBatch(state.schema, header!, rows)
+    const previous = await settle()
+    if (previous === 'continue') inFlight = context.commit((tx) => writeBatch(tx, context, state, header!, prepared))
+    return previous
   }
   let next: Next = 'continue'
   try {
-    for await (const row of csvRows(file.stream)) {
-      if (!header) {
-        header = await headerOf(context, row.cells)
-        continue
+    for await (const rows of csvRows(file.stream)) {
+      for (const row of rows) {
+        if (!header) {
+          header = readFileHeader(state.schema, job.params.operation, row.cells)
+          continue
+        }
+        if (row.row <= (job.progress.rowsDone ?? 1)) continue
+        // An update file naming a record twice: the earlier row is written first.
+        const id = header.idColumn >= 0 ? row.cells[header.idColumn]?.trim().toLowerCase() : undefined
+        if (id && ids.has(id) && (next = await flush()) !== 'continue') return ended(next)
+        if (id) ids.add(id)
+        batch.push(row)
+        if (batch.length >= BATCH_ROWS && (next = await flush()) !== 'continue') return ended(next)
       }
-      if (row.row <= (job.progress.rowsDone ?? 1)) continue
-      // An update file naming a record twice: the earlier row is written first.
-      const id = header.idColumn >= 0 ? row.cells[header.idColumn]?.trim().toLowerCase() : undefined
-      if (id && ids.has(id) && (next = await flush()) !== 'continue') return ended(next)
-      if (id) ids.add(id)
-      batch.push(row)
-      if (batch.length >= BATCH_ROWS && (next = await flush()) !== 'continue') return ended(next)
     }
-    if ((next = await flush()) !== 'continue') return ended(next)
+    if ((next = await flush()) !== 'continue' || (next = await settle()) !== 'continue') return ended(next)
   } catch (error) {
+    await inFlight?.catch(() => {})
     const message = csvProblem(error)
     if (message) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.invalid), message))
     throw error
@@ -103,12 +120,16 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files'>): Promise<
   return { state: 'completed', result: { recordsProcessed: job.progress.recordsProcessed ?? 0 } }
 }
 
-/** The header, checked again: the definition may have changed since the upload. */
-async function headerOf(context: Context, names: string[]): Promise<Header> {
+async function currentSchema(context: Context): Promise<RecordSchema> {
   const definition = await findDefinitionById(context.db, context.job.tenantId, context.job.params.definitionId)
   if (!definition) throw gone(context.job.params)
+  return schemaOf(definition)
+}
+
+/** The header, checked again: the definition may have changed since the upload. */
+function readFileHeader(schema: RecordSchema, operation: BulkParams['operation'], names: string[]): Header {
   try {
-    return readHeader(schemaOf(definition), context.job.params.operation, names)
+    return readHeader(schema, operation, names)
   } catch (error) {
     const coded = error as { options?: { code?: number }; message: string }
     throw new JobFailure(failure(coded.options?.code ?? code(Resource.jobHeaders, CoCategory.invalid), coded.message))
@@ -121,44 +142,67 @@ interface RowError {
   record: Record<string, string>
 }
 
-async function writeBatch(tx: PoolClient, context: Context, header: Header, rows: CsvRow[]): Promise<BulkProgress> {
+/** The definition batches are read against; a batch finding it changed reads again. */
+interface BatchState {
+  schema: RecordSchema
+}
+
+interface PreparedBatch {
+  rows: CsvRow[]
+  schema: RecordSchema
+  errors: RowError[]
+  writes: { row: CsvRow; values: Values; write: RecordWrite }[]
+}
+
+/** A batch's rows read and checked against `schema`: what to write, what to refuse. */
+function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): PreparedBatch {
+  const errors: RowError[] = []
+  const writes: PreparedBatch['writes'] = []
+  for (const row of rows) {
+    const result = readRow(schema, header, row.cells)
+    if ('problem' in result) errors.push({ row: row.row, problem: result.problem, record: rowRecord(header, row.cells) })
+    else writes.push({ row, values: result.values, write: toWrite(schema, result.id ?? newRecordId(), result.values) })
+  }
+  return { rows, schema, errors, writes }
+}
+
+async function writeBatch(tx: PoolClient, context: Context, state: BatchState, header: Header, prepared: PreparedBatch): Promise<BulkProgress> {
   const { job } = context
   const schema = await definitionFor(tx, context)
-  const errors: RowError[] = []
+  let batch = prepared
+  if (schema.definition.updatedAt.getTime() !== prepared.schema.definition.updatedAt.getTime()) {
+    state.schema = schema
+    batch = prepareBatch(schema, header, prepared.rows)
+  }
+  const errors = [...batch.errors]
   const refuse = (row: CsvRow, problem: Problem) => errors.push({ row: row.row, problem, record: rowRecord(header, row.cells) })
-  const read = rows.map((row) => {
-    const result = readRow(schema, header, row.cells)
-    if ('problem' in result) {
-      refuse(row, result.problem)
-      return undefined
-    }
-    return result
-  })
-  const values: (Values | undefined)[] = read.map((result) => result?.values)
-  const unmatched = await relationshipProblems(tx, { tenantId: job.tenantId, entityId: schema.definition.entityId }, schema, values)
-  const writes: { row: CsvRow; id: string; values: Values }[] = []
-  read.forEach((result, index) => {
-    if (!result) return
+  const unmatched = await relationshipProblems(
+    tx,
+    { tenantId: job.tenantId, entityId: schema.definition.entityId },
+    schema,
+    batch.writes.map((write) => write.values),
+  )
+  const writes = batch.writes.filter((write, index) => {
     const problem = unmatched.get(index)
-    if (problem) refuse(rows[index], problem)
-    else writes.push({ row: rows[index], id: result.id ?? newRecordId(), values: result.values })
+    if (problem) refuse(write.row, problem)
+    return !problem
   })
   const userId = job.createdBy ?? ''
-  const records = writes.map((write) => toWrite(schema, write.id, write.values))
+  const records = writes.map((write) => write.write)
   if (job.params.operation === 'create') {
     const { refused } = await insertBatch(tx, schema.definition, records, userId)
-    for (const write of writes) if (refused.has(write.id)) refuse(write.row, refused.get(write.id)!)
+    for (const { row, write } of writes) if (refused.has(write.id)) refuse(row, refused.get(write.id)!)
   } else {
     const { updated, refused } = await updateBatch(tx, schema.definition, records, userId)
-    for (const write of writes) {
-      if (refused.has(write.id)) refuse(write.row, refused.get(write.id)!)
-      else if (!updated.has(write.id)) refuse(write.row, { code: code(Resource.record, CoCategory.notFound), message: `Record [${write.id}] does not exist.` })
+    for (const { row, write } of writes) {
+      if (refused.has(write.id)) refuse(row, refused.get(write.id)!)
+      else if (!updated.has(write.id)) refuse(row, { code: code(Resource.record, CoCategory.notFound), message: `Record [${write.id}] does not exist.` })
     }
   }
-  await saveErrors(tx, job.tenantId, job.id, errors)
+  await saveErrors(tx, job.tenantId, job.id, errors.sort((a, b) => a.row - b.row))
   return {
-    rowsDone: rows[rows.length - 1].row,
-    recordsProcessed: (job.progress.recordsProcessed ?? 0) + rows.length,
+    rowsDone: batch.rows[batch.rows.length - 1].row,
+    recordsProcessed: (job.progress.recordsProcessed ?? 0) + batch.rows.length,
   }
 }
 

@@ -2,10 +2,13 @@
 // lists them (about) in creation order. Within a millisecond a 12-bit counter keeps the ids
 // of this process increasing (RFC 9562 method 1); node's randomUUIDv7 does not, and one
 // request creates up to 1000 records in the same millisecond.
-import { randomBytes, randomInt } from 'node:crypto'
+import { randomFillSync, randomInt } from 'node:crypto'
 
 let lastMs = 0
 let counter = 0
+// Random bytes drawn 8 KB at a time: one system call per thousand ids.
+const randomPool = randomFillSync(Buffer.alloc(8192))
+let poolAt = 0
 
 export function newRecordId(): string {
   let ms = Date.now()
@@ -20,7 +23,13 @@ export function newRecordId(): string {
       counter = 0
     }
   }
-  const bytes = randomBytes(16)
+  const bytes = Buffer.alloc(16)
+  randomPool.copy(bytes, 8, poolAt, poolAt + 8)
+  poolAt += 8
+  if (poolAt >= randomPool.length) {
+    randomFillSync(randomPool)
+    poolAt = 0
+  }
   bytes.writeUIntBE(ms, 0, 6)
   bytes.writeUInt16BE(0x7000 | counter, 6)
   bytes[8] = (bytes[8] & 0x3f) | 0x80

@@ -9,7 +9,7 @@ import { NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
 import { requireRecordAccess, scopeOf, type Caller } from './permissions.ts'
 import { queryFilter } from './record-filter.ts'
-import { countRecords, deleteRecords, getRecords, listRecords, type RecordFilter, type StoredRecord } from './record-store.ts'
+import { countRecords, deleteRecords, getRecords, listRecords, transactionTime, type RecordFilter, type StoredRecord } from './record-store.ts'
 import {
   relationshipProblems,
   renderRecord,
@@ -111,6 +111,7 @@ export async function createRecordsFor(db: Db, caller: Caller, object: string, b
       throw rejected('Unabled to create object records due to invalid request.', [...problems.keys()].sort((a, b) => a - b).map(detail))
     }
     const userId = caller.principal.user.id
+    const createdAt = await transactionTime(tx)
     const records = writes
       .filter(({ write }) => inserted.has(write.id))
       .map(({ index, write }) =>
@@ -119,9 +120,9 @@ export async function createRecordsFor(db: Db, caller: Caller, object: string, b
           data: valuesInOrder(schema, values[index]!),
           version: 1,
           createdBy: userId,
-          createdAt: inserted.get(write.id)!,
+          createdAt,
           updatedBy: userId,
-          updatedAt: inserted.get(write.id)!,
+          updatedAt: createdAt,
         }),
       )
     const details = [...problems.keys()].sort((a, b) => a - b).map(detail)

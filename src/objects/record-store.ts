@@ -49,36 +49,49 @@ export const toRecord = (row: RecordRow): StoredRecord => ({
 export const slotsOf = (definition: Definition): number[] => Object.values(definition.stored.uniqueSlots).sort()
 
 /**
- * Inserts records in one statement. A record whose unique value another record holds (an
- * existing one, or one earlier in `records`) is skipped: the ids returned are those written.
+ * The records as one JSON array (`[{"i": id, "d": data, "u1": unique value...}]`), read by
+ * json_to_recordset: one parameter that PostgreSQL parses once, cheaper than an array of
+ * jsonb values each quoted into an array literal.
+ */
+function recordsJson(records: readonly RecordWrite[], slots: readonly number[]): string {
+  const parts = records.map((record) => {
+    const uniques = slots.map((slot, i) => `,"u${i}":${JSON.stringify(record.uniques[slot] ?? null)}`).join('')
+    return `{"i":${JSON.stringify(record.id)},"d":${record.data}${uniques}}`
+  })
+  return `[${parts.join(',')}]`
+}
+
+const recordsetColumns = (slots: readonly number[]) => `i uuid, d jsonb${slots.map((_, i) => `, u${i} text`).join('')}`
+
+/**
+ * Inserts records in one statement; returns the ids written. With `skipTaken`, a record
+ * whose unique value another record holds (an existing one, or one earlier in `records`)
+ * is skipped rather than failing the statement.
  */
 export async function insertRecords(
   db: Queryable,
   definition: Definition,
   records: readonly RecordWrite[],
   userId: string,
-): Promise<Map<string, Date>> {
-  if (records.length === 0) return new Map()
+  skipTaken = false,
+): Promise<Set<string>> {
+  if (records.length === 0) return new Set()
   const slots = slotsOf(definition)
-  const slotColumns = slots.map((slot) => `unique_${slot}`)
-  const arrays = slots.map((_, i) => `$${i + 7}::text[]`)
-  const { rows } = await db.query<{ id: string; created_at: Date }>(
-    `INSERT INTO custom_object_records (tenant_id, definition_id, entity_id, created_by, updated_by, id, data${slotColumns.map((c) => `, ${c}`).join('')})
-     SELECT $1, $2, $3, $4, $4, v.id, v.data${slots.map((_, i) => `, v.u${i}`).join('')}
-     FROM unnest($5::uuid[], $6::jsonb[]${arrays.map((a) => `, ${a}`).join('')}) AS v(id, data${slots.map((_, i) => `, u${i}`).join('')})
-     ON CONFLICT DO NOTHING
-     RETURNING id, created_at`,
-    [
-      definition.tenantId,
-      definition.id,
-      definition.entityId,
-      userId,
-      records.map((record) => record.id),
-      records.map((record) => record.data),
-      ...slots.map((slot) => records.map((record) => record.uniques[slot] ?? null)),
-    ],
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO custom_object_records (tenant_id, definition_id, entity_id, created_by, updated_by, id, data${slots.map((slot) => `, unique_${slot}`).join('')})
+     SELECT $1, $2, $3, $4, $4, v.i, v.d${slots.map((_, i) => `, v.u${i}`).join('')}
+     FROM json_to_recordset($5::json) AS v(${recordsetColumns(slots)})
+     ${skipTaken ? 'ON CONFLICT DO NOTHING RETURNING id' : ''}`,
+    [definition.tenantId, definition.id, definition.entityId, userId, recordsJson(records, slots)],
   )
-  return new Map(rows.map((row) => [row.id, row.created_at]))
+  // Without skipTaken every record was written (or the statement failed).
+  return new Set(skipTaken ? rows.map((row) => row.id) : records.map((record) => record.id))
+}
+
+/** When the current transaction's records were created: its start, as the columns' defaults take it. */
+export async function transactionTime(db: Queryable): Promise<Date> {
+  const { rows } = await db.query<{ at: Date }>(`SELECT date_trunc('milliseconds', now()) AS at`)
+  return rows[0].at
 }
 
 /**
@@ -95,19 +108,12 @@ export async function updateRecords(
   if (records.length === 0) return new Map()
   const slots = slotsOf(definition)
   const { rows } = await db.query<RecordRow>(
-    `UPDATE custom_object_records r SET data = v.data, version = r.version + 1, updated_by = $3, updated_at = date_trunc('milliseconds', now())
+    `UPDATE custom_object_records r SET data = v.d, version = r.version + 1, updated_by = $3, updated_at = date_trunc('milliseconds', now())
        ${slots.map((slot, i) => `, unique_${slot} = v.u${i}`).join('')}
-     FROM unnest($4::uuid[], $5::jsonb[]${slots.map((_, i) => `, $${i + 6}::text[]`).join('')}) AS v(id, data${slots.map((_, i) => `, u${i}`).join('')})
-     WHERE r.tenant_id = $1 AND r.definition_id = $2 AND r.id = v.id
+     FROM json_to_recordset($4::json) AS v(${recordsetColumns(slots)})
+     WHERE r.tenant_id = $1 AND r.definition_id = $2 AND r.id = v.i
      RETURNING ${RECORD_COLUMNS}`,
-    [
-      definition.tenantId,
-      definition.id,
-      userId,
-      records.map((record) => record.id),
-      records.map((record) => record.data),
-      ...slots.map((slot) => records.map((record) => record.uniques[slot] ?? null)),
-    ],
+    [definition.tenantId, definition.id, userId, recordsJson(records, slots)],
   )
   return new Map(rows.map((row) => [row.id, toRecord(row)]))
 }

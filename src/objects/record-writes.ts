@@ -32,14 +32,29 @@ async function uniqueProblems(
   return problems
 }
 
-/** Inserts what it can; the refused records (unique values taken, first one wins) with their problem. */
+/**
+ * Inserts what it can; the refused records (unique values taken, first one wins) with their
+ * problem. A plain INSERT first (ON CONFLICT costs every row a speculative insertion), again
+ * skipping taken values only when a unique index refused it.
+ */
 export async function insertBatch(
   tx: PoolClient,
   definition: Definition,
   writes: readonly RecordWrite[],
   userId: string,
-): Promise<{ inserted: Map<string, Date>; refused: Map<string, Problem> }> {
-  const inserted = await insertRecords(tx, definition, writes, userId)
+): Promise<{ inserted: Set<string>; refused: Map<string, Problem> }> {
+  const unique = Object.keys(definition.stored.uniqueSlots).length > 0
+  if (unique) await tx.query('SAVEPOINT co_insert_batch')
+  let inserted: Set<string> | undefined
+  try {
+    inserted = await insertRecords(tx, definition, writes, userId)
+  } catch (error) {
+    if (!unique || !isUniqueViolation(error)) throw error
+    await tx.query('ROLLBACK TO SAVEPOINT co_insert_batch')
+  }
+  if (unique) await tx.query('RELEASE SAVEPOINT co_insert_batch')
+  if (inserted) return { inserted, refused: new Map() }
+  inserted = await insertRecords(tx, definition, writes, userId, true)
   const skipped = writes.filter((write) => !inserted.has(write.id))
   const refused = skipped.length > 0 ? await uniqueProblems(tx, definition, skipped, false) : new Map<string, Problem>()
   return { inserted, refused }

@@ -65,12 +65,33 @@ export function convertCsv(field: Field, text: string): Converted {
     }
     case 'integer':
     case 'number': {
+      const simple = simpleNumber(field, text)
+      if (simple !== undefined) return { value: rawNumber(simple) }
       const decimal = parseDecimal(text)
       return decimal ? checkNumber(field, decimal) : wrongType(field, text)
     }
     case 'string':
       return checkString(field, text)
   }
+}
+
+const SIMPLE_NUMBER = /^(-?)(\d{1,18})(?:\.(\d{1,9}))?$/
+
+/**
+ * The canonical text of a plain number (no exponent, in range) of a field without bounds,
+ * by string operations alone: the common case of a bulk file, without BigInt arithmetic.
+ */
+function simpleNumber(field: Field, text: string): string | undefined {
+  const { def } = field
+  if (def.minimum !== undefined || def.maximum !== undefined || def.multipleOf !== undefined) return undefined
+  if (def.exclusiveMinimum !== undefined || def.exclusiveMaximum !== undefined) return undefined
+  const match = SIMPLE_NUMBER.exec(text)
+  if (!match) return undefined
+  const whole = match[2].replace(/^0+(?=\d)/, '')
+  const fraction = (match[3] ?? '').replace(/0+$/, '')
+  if (def.type === 'integer' ? fraction !== '' : whole.length > NUMBER_INTEGER_DIGITS) return undefined
+  const negative = match[1] === '-' && (whole !== '0' || fraction !== '')
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
 }
 
 /** The text of a stored value, as unique indexes and equality filters compare it. */
@@ -167,11 +188,14 @@ function checkMultiselect(field: Field, selected: string[]): Converted {
   return { value }
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 function validDate(match: RegExpExecArray | null): boolean {
   if (!match) return false
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  return day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1])
 }
 
 /** An ISO 8601 date-time as Zuora shows it: UTC with milliseconds (a missing offset is UTC). */
