@@ -1,6 +1,7 @@
-// Stopping Data Backfill jobs, made deterministic: the family's job kinds run with a hook that
-// parks a job before a chosen batch, so a test stops it at a known point and then checks, in
-// the database, that exactly the finished batches were applied.
+// Stopping and resuming Data Backfill jobs, made deterministic: the family's job kinds run
+// with a hook that parks a job before a chosen batch (or fails it there once), so a test
+// stops or interrupts it at a known point and then checks, in the database and the result
+// file, that exactly the finished batches were applied.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { dataBackfillKinds } from '../../src/backfill/jobs.ts'
@@ -28,14 +29,20 @@ class Pause {
   }
 }
 
-describe('stopping backfill jobs', () => {
+describe('stopping and resuming backfill jobs', () => {
   let server: TestServer
   let tenantId: string
   let pause: Pause | undefined
+  /** The batch before which the next job fails once, as a crashed attempt would. */
+  let failAt: number | undefined
   const deps = { files: undefined as unknown as FileStore }
   const hooks: BackfillHooks = {
     fileBatchRows: 10,
     async beforeBatch(jobId, batch) {
+      if (failAt !== undefined && batch === failAt) {
+        failAt = undefined
+        throw new Error('simulated crash')
+      }
       const current = pause
       if (current && batch === current.batch) {
         pause = undefined
@@ -86,6 +93,25 @@ describe('stopping backfill jobs', () => {
     const changed = await q("SELECT id FROM billing.rateplancharge WHERE tenant_id = $1 AND productfamily = 'Stop Test' ORDER BY id")
     assert.deepEqual(changed.map((r) => r.id), ids.slice(0, 10))
     assertV1Error(await stop(`/v1/uno/data-backfill/jobs/${jobId}`), 409, '50000030', /it is stopped/)
+  })
+
+  test('an interrupted file job resumes after its last committed batch: no row twice, every outcome in the result', async () => {
+    const ids = (await q('SELECT id FROM billing.rateplancharge WHERE tenant_id = $1 AND NOT deleted ORDER BY id OFFSET 40 LIMIT 25')).map((r) => r.id)
+    // Rows 3 and 14 fail (in the first and second batch), row 24 in the third.
+    const lines = ids.map((id, i) => (i === 2 ? `${id},maybe` : i === 13 ? 'nope,true' : i === 23 ? `${id},later` : `${id},true`))
+    failAt = 2
+    const jobId = await submitFile(server, 'RatePlanCharge', `Id,Is Unbilled\n${lines.join('\n')}\n`, { filename: 'resume.csv' })
+    const job = await waitForFileJob(server, jobId)
+    assert.equal(failAt, undefined, 'the first attempt failed before its third batch')
+    assert.deepEqual([job.status, job.totalCount, job.processedCount, job.successCount, job.failedCount], ['Completed', 25, 25, 22, 3])
+    const result = await resultRows(server, job)
+    const outcomes = result.rows.slice(1).map((row) => row[2])
+    assert.deepEqual(outcomes.flatMap((ok, i) => (ok === 'false' ? [i + 1] : [])), [3, 14, 24])
+    assert.match(result.rows[3][3], /Is Unbilled: 'maybe' is not a boolean/)
+    assert.match(result.rows[14][3], /Id 'nope' is not a Zuora id/)
+    assert.match(result.rows[24][3], /Is Unbilled: 'later' is not a boolean/)
+    const errors = await q('SELECT row_number FROM data_backfill_row_errors WHERE tenant_id = $1 AND job_id = $2 ORDER BY 1', [tenantId, jobId])
+    assert.deepEqual(errors.map((r) => r.row_number), [3, 14, 24], 'each outcome recorded once')
   })
 
   test('a job waiting behind another stops at once, without running', async () => {
