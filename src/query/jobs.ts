@@ -85,7 +85,11 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
         })
         let cancelled = false
         try {
-          const sink: RowSink = { columns: (columns) => file.writeHeader(columns), rows: (rows) => file.writeRows(rows) }
+          const sink: RowSink = {
+            columns: (columns) => file.writeHeader(columns),
+            rows: (rows) => file.writeRows(rows),
+            delimited: file.delimiter === undefined ? undefined : { delimiter: file.delimiter, write: (text) => file.writeDelimited(text) },
+          }
           let outputRows: number
           if (statement.kind === 'select') {
             const scope: QueryScope = {

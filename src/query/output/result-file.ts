@@ -17,7 +17,7 @@ export interface ResultFileOptions extends OutputOptions {
 }
 
 export interface ResultFileSummary {
-  /** Rows written. */
+  /** Rows written through writeRows (delimited text's rows are counted by whoever produced it). */
   rows: number
   /** Size of the file as stored (compressed, encrypted). */
   bytes: number
@@ -33,6 +33,14 @@ export interface ResultFile {
   writeHeader(columns: readonly ResultColumn[]): void
   /** A batch of rows; resolves when the pipeline can take more (await it: backpressure). Rejects once the pipeline failed. */
   writeRows(rows: readonly ResultRow[]): Promise<void>
+  /**
+   * The delimiter of a CSV, TSV or DSV file (undefined for JSON Lines): rows in the text
+   * PostgreSQL's `COPY ... TO STDOUT WITH (FORMAT csv, DELIMITER it, NULL '')` writes may be
+   * passed to writeDelimited instead of writeRows, booleans as true/false.
+   */
+  readonly delimiter: string | undefined
+  /** Rows already written as delimited text (after writeHeader), with writeRows' backpressure. */
+  writeDelimited(text: Buffer): Promise<void>
   /** No more rows: resolves when the last byte has been produced, with the counts. */
   end(): Promise<ResultFileSummary>
   /** Gives up: `stream` fails with `error` (so the file store keeps nothing); later calls reject. */
@@ -71,10 +79,20 @@ export function openResultFile(options: ResultFileOptions): ResultFile {
   let formatter: RowFormatter | undefined
   let rows = 0
   let ended = false
+  const write = async (chunks: readonly (string | Buffer)[]): Promise<void> => {
+    if (!formatter) throw new Error('writeHeader must be called before any rows')
+    if (ended) throw new Error('rows were written after end')
+    if (input.destroyed) return failed()
+    let room = true
+    for (const chunk of chunks) room = input.write(chunk)
+    if (!room) await drainedOrClosed(input)
+    if (input.destroyed) return failed()
+  }
   return {
     fileName,
     contentType,
     stream: counter.stage,
+    delimiter: parsed.format === 'JSON' ? undefined : parsed.separator,
     writeHeader(columns) {
       if (formatter) throw new Error('writeHeader was called twice')
       formatter = parsed.format === 'JSON' ? jsonLinesFormatter(columns) : delimitedFormatter(columns, parsed.separator!)
@@ -82,14 +100,12 @@ export function openResultFile(options: ResultFileOptions): ResultFile {
     },
     async writeRows(batch) {
       if (!formatter) throw new Error('writeHeader must be called before writeRows')
-      if (ended) throw new Error('writeRows was called after end')
-      if (input.destroyed) return failed()
       rows += batch.length
-      if (batch.length === 0) return
-      let room = true
-      for (const chunk of formatter.format(batch)) room = input.write(chunk)
-      if (!room) await drainedOrClosed(input)
-      if (input.destroyed) return failed()
+      if (batch.length > 0) await write(formatter.format(batch))
+    },
+    async writeDelimited(text) {
+      if (parsed.format === 'JSON') throw new Error('a JSON Lines file takes rows, not delimited text')
+      await write([text])
     },
     async end() {
       if (!ended) {

@@ -1,0 +1,141 @@
+// On a PostgreSQL server a CSV, TSV or DSV result is written by the server itself (COPY ...
+// TO STDOUT inside the sandbox); JSON Lines, and every format on the embedded database, go
+// through the cursor and zjobs' writers. The two paths must give the same bytes, keep the same
+// walls, and end the same way on a row limit, an error mid-stream, a timeout and a stop.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { seedTenant } from '../../src/billing/seed.ts'
+import { runQuery, type QueryScope, type RowSink, type RunOptions } from '../../src/query/execute.ts'
+import { openResultFile } from '../../src/query/output/result-file.ts'
+import { buffer } from 'node:stream/consumers'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+import { JOB_ID } from './output-helpers.ts'
+
+describe('the COPY path and the cursor path', () => {
+  let server: TestServer
+  let scope: QueryScope
+
+  before(async () => {
+    server = await startTestServer({}, { workers: 'inline' })
+    const tenantId = server.server.bootstrap.tenant.id
+    await seedTenant(server.server.db, tenantId, { accounts: 40, seed: 11 })
+    scope = { tenantId, entityId: null, orgIds: null, deleted: false, timeZone: 'Asia/Shanghai' }
+  })
+  after(() => server.close())
+
+  const options = (extra: Partial<RunOptions> = {}): RunOptions => ({
+    maxRows: 100_000,
+    deadline: Date.now() + 60_000,
+    timeLimitSeconds: 60,
+    ...extra,
+  })
+
+  /** The file a query makes, through COPY where the backend allows it, or always through the cursor. */
+  async function file(sql: string, format: 'CSV' | 'TSV' | 'DSV', separator: string | undefined, via: 'copy' | 'cursor', extra?: Partial<RunOptions>) {
+    const result = openResultFile({ jobId: JOB_ID, format, compression: 'NONE', columnSeparator: separator })
+    const bytes = buffer(result.stream)
+    const sink: RowSink = {
+      columns: (columns) => result.writeHeader(columns),
+      rows: (rows) => result.writeRows(rows),
+      delimited: via === 'copy' ? { delimiter: result.delimiter!, write: (text) => result.writeDelimited(text) } : undefined,
+    }
+    try {
+      const rows = await runQuery(server.server.db, sql, scope, sink, options(extra))
+      await result.end()
+      return { rows, text: (await bytes).toString('utf8') }
+    } catch (error) {
+      result.abort(error as Error)
+      await bytes.catch(() => {})
+      throw error
+    }
+  }
+
+  const contextRows = async () => (await server.server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM dq_context')).rows[0].n
+
+  // Every kind of value and every quoting rule: booleans (spelt out), NULL against '', quotes,
+  // separators and line breaks inside text, a repeated label, numbers, dates and timestamps in
+  // the query's time zone.
+  const MIXED = `SELECT a.id, a.name, a.balance, a.createddate, a.autopay, a.autopay AND false AS "no", CAST(NULL AS boolean) AS unknown,
+      '' AS empty, CAST(NULL AS text) AS missing, 'say "hi"' AS quoted, 'a,b;c|d e' || chr(9) || 'f' AS separators,
+      'two' || chr(10) || 'lines' || chr(13) AS breaks, 1 AS id, DATE '2024-02-29' AS leap, 3.50 AS price
+    FROM dataquery.account a ORDER BY a.id`
+
+  for (const [format, separator] of [
+    ['CSV', undefined],
+    ['TSV', undefined],
+    ['DSV', '|'],
+    ['DSV', ';'],
+    ['DSV', ' '],
+    ['DSV', "'"],
+    ['DSV', '\\'],
+    ['DSV', '§'],
+  ] as const) {
+    test(`${format}${separator ? ` (${JSON.stringify(separator)})` : ''}: the same bytes either way`, async () => {
+      const copy = await file(MIXED, format, separator, 'copy')
+      const cursor = await file(MIXED, format, separator, 'cursor')
+      const { rows } = await server.server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM billing.account WHERE tenant_id = $1 AND NOT deleted', [scope.tenantId])
+      assert.ok(rows[0].n > 0)
+      assert.equal(copy.rows, rows[0].n)
+      assert.equal(cursor.rows, rows[0].n)
+      assert.equal(copy.text, cursor.text)
+      assert.match(copy.text, /"say ""hi"""/)
+      assert.ok(copy.text.split('\n')[0].includes(`id${format === 'TSV' ? '\t' : (separator ?? ',')}name`), copy.text.slice(0, 200))
+    })
+  }
+
+  test('booleans are true and false; NULL is an empty field, the empty string a quoted one', async () => {
+    const { text } = await file(`SELECT true AS t, false AS f, CAST(NULL AS boolean) AS n, '' AS e FROM dataquery.account LIMIT 1`, 'CSV', undefined, 'copy')
+    assert.equal(text, 't,f,n,e\ntrue,false,,""\n')
+  })
+
+  test('a result of no columns is a line per row', async () => {
+    const copy = await file('SELECT FROM dataquery.account LIMIT 3', 'CSV', undefined, 'copy')
+    assert.deepEqual(copy, { rows: 3, text: '\n\n\n\n' })
+  })
+
+  test('more rows than the limit fails the query', async () => {
+    // Statement validation caps a query at the limit plus one row; here that is done by hand.
+    await assert.rejects(
+      file('SELECT id FROM dataquery.rateplancharge LIMIT 11', 'CSV', undefined, 'copy', { maxRows: 10 }),
+      /returned more than 10 rows, the output limit/,
+    )
+    assert.equal((await file('SELECT id FROM dataquery.rateplancharge LIMIT 10', 'CSV', undefined, 'copy', { maxRows: 10 })).rows, 10)
+    assert.equal(await contextRows(), 0)
+  })
+
+  test('an error after rows were sent fails the query, and the database carries on', async () => {
+    await assert.rejects(
+      file('SELECT 1 / (n - 20) AS x FROM (SELECT row_number() OVER () AS n FROM dataquery.rateplancharge) s', 'CSV', undefined, 'copy'),
+      /division by zero/,
+    )
+    assert.equal(await contextRows(), 0)
+    assert.equal((await file('SELECT 1 AS one', 'CSV', undefined, 'copy')).text, 'one\n1\n')
+  })
+
+  test('the walls hold: no billing schema, no platform tables, read-only, one tenant', async () => {
+    for (const sql of ['SELECT * FROM billing.account', 'SELECT * FROM public.users', 'SELECT * FROM public.dq_context']) {
+      await assert.rejects(file(sql, 'CSV', undefined, 'copy'), /Access denied|permission denied/i, sql)
+    }
+    await assert.rejects(file("SELECT set_config('transaction_read_only', 'off', true)", 'CSV', undefined, 'copy'))
+    const { rows } = await server.server.db.query<{ n: string }>('SELECT count(*)::text AS n FROM billing.account WHERE tenant_id = $1 AND NOT deleted', [scope.tenantId])
+    assert.equal((await file('SELECT count(*) AS n FROM dataquery.account', 'CSV', undefined, 'copy')).text, `n\n${rows[0].n}\n`)
+  })
+
+  test('a stop ends a long export between chunks, and nothing of it stays behind', async () => {
+    let asked = 0
+    const long = 'SELECT a.id, b.id FROM dataquery.rateplancharge a, dataquery.rateplancharge b, dataquery.account c'
+    const result = await file(long, 'CSV', undefined, 'copy', { checkEveryMs: 0, proceed: async () => ++asked < 3 })
+    assert.equal(asked, 3)
+    assert.ok(result.text.length > 0)
+    // The server side of the query is gone: its transaction rolled back with the dropped connection.
+    for (let i = 0; ; i++) {
+      const { rows } = await server.server.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()",
+      ).catch(() => ({ rows: [{ n: 0 }] }))
+      if (rows[0].n === 0 || server.server.db.kind === 'embedded') break
+      assert.ok(i < 100, 'the COPY is still running')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.equal(await contextRows(), 0)
+  })
+})
