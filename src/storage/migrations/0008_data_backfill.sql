@@ -1,7 +1,8 @@
 -- Data Backfill file jobs: the rows of an upload that failed, written in the transaction of
 -- the batch that handled them (with the job's progress), so a redelivered job neither loses
 -- nor repeats an outcome. A row of a committed batch with no entry here succeeded; the
--- result file is built from this table and the upload when the job ends.
+-- result file is written as batches commit, and a resumed job reads the outcomes of the
+-- batches committed before it from here.
 
 CREATE TABLE data_backfill_row_errors (
   tenant_id bigint NOT NULL,
