@@ -181,10 +181,14 @@ export async function deleteRecords(db: Queryable, definition: Definition, ids: 
 /** Deletes up to `limit` records matching `filter`; returns how many it deleted. */
 export async function deleteMatching(db: Queryable, definition: Definition, filter: RecordFilter, limit: number): Promise<number> {
   const params = [definition.tenantId, definition.id, ...(filter.params ?? []), limit]
+  // The ids as one array (an InitPlan, run once), not `id IN (subquery)`: right after a bulk
+  // load the table's statistics are stale (and PGlite never analyzes), the planner then
+  // estimates one row and runs the subquery once per record (a nested-loop semi join): a
+  // delete job over 5,200 records took over a minute instead of a tenth of a second.
   const { rowCount } = await db.query(
-    `DELETE FROM custom_object_records WHERE tenant_id = $1 AND definition_id = $2 AND id IN (
+    `DELETE FROM custom_object_records WHERE tenant_id = $1 AND definition_id = $2 AND id = ANY(ARRAY(
        SELECT r.id FROM custom_object_records r WHERE r.tenant_id = $1 AND r.definition_id = $2${filterSql(filter)}
-       ORDER BY r.id LIMIT $${params.length})`,
+       ORDER BY r.id LIMIT $${params.length}))`,
     params,
   )
   return rowCount ?? 0
