@@ -66,32 +66,39 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
     async (request) => renderJob(await getJobFor(deps.db, callerOf(request), request.params.id)),
   )
 
-  app.post<{ Params: Static<typeof JobParams> }>(
-    '/objects/jobs/:id/files',
-    {
-      config: { coResource: Resource.jobFile },
-      schema: {
-        tags,
-        summary: 'Upload the CSV file of a pending create or update job (raw text/csv body, UTF-8, at most 15 MB)',
-        operationId: 'POST_UploadFileForCustomObjectBulkJob',
-        params: JobParams,
-        response: { 200: BulkJob, ...errors },
+  // The upload takes its body as a stream whatever its type: the scope's JSON parser would
+  // otherwise read a CSV sent as application/json and answer 71000090 (not valid JSON)
+  // instead of the upload's own 400 (71013620, the body must be text/csv).
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+    scope.post<{ Params: Static<typeof JobParams> }>(
+      '/objects/jobs/:id/files',
+      {
+        config: { coResource: Resource.jobFile },
+        schema: {
+          tags,
+          summary: 'Upload the CSV file of a pending create or update job (raw text/csv body, UTF-8, at most 15 MB)',
+          operationId: 'POST_UploadFileForCustomObjectBulkJob',
+          params: JobParams,
+          response: { 200: BulkJob, ...errors },
+        },
       },
-    },
-    async (request) => {
-      const body = request.body as Readable | undefined
-      if (!body || typeof body.pipe !== 'function') throw fileError('Send the CSV file as the request body, with Content-Type: text/csv.')
-      const length = Number(request.headers['content-length'])
-      const job = await uploadFor(deps.db, deps.files, callerOf(request), request.params.id, {
-        contentType: request.headers['content-type'],
-        // A gzip body's length says nothing of the file's.
-        contentLength: request.headers['content-encoding'] || !Number.isFinite(length) ? undefined : length,
-        body,
-      })
-      deps.jobs.wake()
-      return renderJob(job)
-    },
-  )
+      async (request) => {
+        const body = request.body as Readable | undefined
+        if (!body || typeof body.pipe !== 'function') throw fileError('Send the CSV file as the request body, with Content-Type: text/csv.')
+        const length = Number(request.headers['content-length'])
+        const job = await uploadFor(deps.db, deps.files, callerOf(request), request.params.id, {
+          contentType: request.headers['content-type'],
+          // A gzip body's length says nothing of the file's.
+          contentLength: request.headers['content-encoding'] || !Number.isFinite(length) ? undefined : length,
+          body,
+        })
+        deps.jobs.wake()
+        return renderJob(job)
+      },
+    )
+  })
 
   app.get<{ Params: Static<typeof JobParams> }>(
     '/objects/jobs/:id/errors',
