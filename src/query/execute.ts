@@ -12,9 +12,9 @@
 // completion (spilling to disk, not memory), and each FETCH is a statement of its own. Its
 // time limit is the watchdog's (PGlite has no statement_timeout).
 //
-// A CSV, TSV or DSV file on a PostgreSQL server skips the cursor: the server writes the rows
-// itself with COPY (query) TO STDOUT, in the same sandbox, and the bytes go straight to the
-// file (parsing 80 columns into JavaScript strings and joining them again cost five times
+// On a PostgreSQL server the file's text skips the cursor: the server writes the rows itself
+// with COPY (query) TO STDOUT, in the same sandbox, and the bytes go straight to the file
+// (parsing 80 columns into JavaScript strings and joining them again cost up to five times
 // COPY's time). The embedded database keeps the cursor: a COPY there would hold its one
 // session for the whole export and hand over its output in one piece.
 import { randomBytes } from 'node:crypto'
@@ -22,6 +22,7 @@ import type { PoolClient } from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import type { Db } from '../storage/db.ts'
 import { RAW_TEXT_TYPES, resultColumnsOf, type ResultColumn, type ResultRow } from './output/columns.ts'
+import { copyStatement, type ServerFormat } from './output/server-format.ts'
 import { QueryError } from './sql.ts'
 
 export interface QueryScope {
@@ -38,11 +39,8 @@ export interface RowSink {
   columns(columns: ResultColumn[]): Promise<void> | void
   /** A batch of rows, each value PostgreSQL's text output or null. */
   rows(rows: ResultRow[]): Promise<void>
-  /**
-   * Set when the sink takes rows as the text `COPY ... TO STDOUT WITH (FORMAT csv, DELIMITER
-   * delimiter, NULL '')` writes (booleans as true/false), after columns() and instead of rows().
-   */
-  delimited?: { delimiter: string; write(text: Buffer): Promise<void> }
+  /** Set when the sink also takes rows as text the server wrote in its format: after columns(), instead of rows(). */
+  text?: { format: ServerFormat; write(text: Buffer): Promise<void> }
 }
 
 export interface RunOptions {
@@ -76,9 +74,7 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
       void db.interrupt!()
     }, Math.max(0, options.deadline - Date.now()))
   const hold = db.kind === 'embedded'
-  if (!hold && sink.delimited && COPY_DELIMITERS.test(sink.delimited.delimiter)) {
-    return copyQuery(client, sql, scope, sink, sink.delimited, options)
-  }
+  if (!hold && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
   try {
     await declare(client, cursor, sql, scope, options.deadline, hold)
     declared = true
@@ -139,44 +135,43 @@ async function enterSandbox(client: PoolClient, scope: QueryScope, deadline: num
   await client.query('SET LOCAL ROLE zjobs_dq_reader')
 }
 
-/** One-byte delimiters COPY takes in CSV mode (the double quote is refused earlier). */
-const COPY_DELIMITERS = /^[\t\x20-\x7e]$/
-
 
 /**
- * The query as COPY's CSV, straight to the sink. The result's columns come from the same
- * query under LIMIT 0 (planned, never run); the COPY then selects them by position, booleans
- * spelt out. A stop, or a failure on this side, drops the connection: the server is still
- * sending, and closing the socket is what ends a COPY TO early (its transaction rolls back).
+ * The query as COPY writes it in the sink's format, straight to the sink. The result's columns
+ * come from the same query under LIMIT 0 (planned, never run). A stop, or a failure on this
+ * side, drops the connection: the server is still sending, and closing the socket is what
+ * ends a COPY TO early (its transaction rolls back). A format COPY cannot write goes through
+ * the cursor after all.
  */
 async function copyQuery(
   client: PoolClient,
   sql: string,
   scope: QueryScope,
   sink: RowSink,
-  delimited: NonNullable<RowSink['delimited']>,
+  text: NonNullable<RowSink['text']>,
   options: RunOptions,
 ): Promise<number> {
+  // Whether the connection must go (a COPY still sending), and whether its transaction is open.
   let drop = false
+  let open = false
   try {
     await client.query('BEGIN')
+    open = true
     await enterSandbox(client, scope, options.deadline)
     const described = await client.query({ text: `SELECT * FROM (${sql}) AS q LIMIT 0`, rowMode: 'array', types: RAW_TEXT_TYPES })
     const columns = resultColumnsOf(described.fields)
     await sink.columns(columns)
-    // Positional names: the query's own labels may repeat.
-    const names = columns.map((_, i) => `c${i + 1}`)
-    const values = columns.map((column, i) =>
-      column.type === 'boolean' ? `CASE WHEN c${i + 1} THEN 'true' WHEN NOT c${i + 1} THEN 'false' END` : `c${i + 1}`,
-    )
-    const source = columns.length === 0 ? `(${sql}) AS q` : `(${sql}) AS q(${names.join(', ')})`
-    // standard_conforming_strings: only a quote needs escaping in the literal.
-    const delimiter = delimited.delimiter.replaceAll("'", "''")
-    const copy = client.query(copyTo(`COPY (SELECT ${values.join(', ')} FROM ${source}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter}', NULL '')`))
+    const statement = copyStatement(sql, columns, text.format)
+    if (!statement) {
+      const cursor = `zjobs_result_${randomBytes(8).toString('hex')}`
+      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`)
+      return await fetchAll(client, cursor, { ...sink, columns: () => {} }, options)
+    }
+    const copy = client.query(copyTo(statement))
     let checked = Date.now()
     drop = true
     for await (const chunk of copy as AsyncIterable<Buffer>) {
-      await delimited.write(chunk)
+      await text.write(chunk)
       if (Date.now() - checked < (options.checkEveryMs ?? 1000)) continue
       if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
       checked = Date.now()
@@ -185,14 +180,15 @@ async function copyQuery(
     drop = false
     // The COPY's row count arrives after its last byte: a statement behind it waits for it.
     await client.query('ROLLBACK')
+    open = false
     if (copy.rowCount > options.maxRows) {
       throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
     }
     return copy.rowCount
   } catch (error) {
-    if (!drop) await client.query('ROLLBACK').catch(() => {})
     throw translate(error, options.timeLimitSeconds)
   } finally {
+    if (open && !drop) await client.query('ROLLBACK').catch(() => {})
     client.release(drop)
   }
 }

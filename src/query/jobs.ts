@@ -88,7 +88,7 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
           const sink: RowSink = {
             columns: (columns) => file.writeHeader(columns),
             rows: (rows) => file.writeRows(rows),
-            delimited: file.delimiter === undefined ? undefined : { delimiter: file.delimiter, write: (text) => file.writeDelimited(text) },
+            text: { format: file.serverFormat, write: (text) => file.writeText(text) },
           }
           let outputRows: number
           if (statement.kind === 'select') {

@@ -1,6 +1,6 @@
-// On a PostgreSQL server a CSV, TSV or DSV result is written by the server itself (COPY ...
-// TO STDOUT inside the sandbox); JSON Lines, and every format on the embedded database, go
-// through the cursor and zjobs' writers. The two paths must give the same bytes, keep the same
+// On a PostgreSQL server a result file's text is written by the server itself (COPY ... TO
+// STDOUT inside the sandbox); on the embedded database (and for a DSV separator of more than
+// one byte) rows go through the cursor and zjobs' writers. The two paths must give the same bytes, keep the same
 // walls, and end the same way on a row limit, an error mid-stream, a timeout and a stop.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -31,13 +31,13 @@ describe('the COPY path and the cursor path', () => {
   })
 
   /** The file a query makes, through COPY where the backend allows it, or always through the cursor. */
-  async function file(sql: string, format: 'CSV' | 'TSV' | 'DSV', separator: string | undefined, via: 'copy' | 'cursor', extra?: Partial<RunOptions>) {
+  async function file(sql: string, format: 'CSV' | 'TSV' | 'DSV' | 'JSON', separator: string | undefined, via: 'copy' | 'cursor', extra?: Partial<RunOptions>) {
     const result = openResultFile({ jobId: JOB_ID, format, compression: 'NONE', columnSeparator: separator })
     const bytes = buffer(result.stream)
     const sink: RowSink = {
       columns: (columns) => result.writeHeader(columns),
       rows: (rows) => result.writeRows(rows),
-      delimited: via === 'copy' ? { delimiter: result.delimiter!, write: (text) => result.writeDelimited(text) } : undefined,
+      text: via === 'copy' ? { format: result.serverFormat, write: (text) => result.writeText(text) } : undefined,
     }
     try {
       const rows = await runQuery(server.server.db, sql, scope, sink, options(extra))
@@ -83,6 +83,33 @@ describe('the COPY path and the cursor path', () => {
     })
   }
 
+  test('JSON Lines: the same bytes either way, every type as zjobs writes it', async () => {
+    const extra = `, CAST('NaN' AS numeric) AS nan, CAST('-Infinity' AS float8) AS inf, 1.5e300::float8 AS big,
+        CAST('{"a": [1, 2],' || chr(10) || ' "b": "x\\ny"}' AS json) AS doc, CAST('{"k": true}' AS jsonb) AS docb,
+        'tab' || chr(9) || 'bell' || chr(7) || 'quote"back\\slash' AS controls, 'ünïcødé ✓ 😀' AS unicode,
+        CAST('1 day' AS interval) AS span, ARRAY[1, 2] AS list, a.id AS "id_2"
+      FROM dataquery.account a`
+    const sql = MIXED.replace(' FROM dataquery.account a', extra)
+    const copy = await file(sql, 'JSON', undefined, 'copy')
+    const cursor = await file(sql, 'JSON', undefined, 'cursor')
+    assert.ok(copy.rows > 0)
+    assert.equal(copy.rows, cursor.rows)
+    assert.equal(copy.text, cursor.text)
+    const lines = copy.text.split('\n')
+    assert.equal(lines.length, copy.rows + 1, 'one line per row')
+    const first = JSON.parse(lines[0])
+    assert.equal(first.nan, 'NaN')
+    assert.equal(first.inf, '-Infinity')
+    assert.equal(first.price, 3.5)
+    assert.deepEqual(first.doc, { a: [1, 2], b: 'x\ny' })
+    assert.equal(first.controls, 'tab\tbell\u0007quote"back\\slash')
+    assert.equal(first.unicode, 'ünïcødé ✓ 😀')
+    assert.equal(first.breaks, 'two\nlines\r')
+    assert.deepEqual([first.id_2, first.id_3], [first.id, 1], 'a repeated label gets the next free suffix (id_2 is taken)')
+    assert.equal(first.no, false)
+    assert.equal(first.unknown, null)
+  })
+
   test('booleans are true and false; NULL is an empty field, the empty string a quoted one', async () => {
     const { text } = await file(`SELECT true AS t, false AS f, CAST(NULL AS boolean) AS n, '' AS e FROM dataquery.account LIMIT 1`, 'CSV', undefined, 'copy')
     assert.equal(text, 't,f,n,e\ntrue,false,,""\n')
@@ -91,6 +118,7 @@ describe('the COPY path and the cursor path', () => {
   test('a result of no columns is a line per row', async () => {
     const copy = await file('SELECT FROM dataquery.account LIMIT 3', 'CSV', undefined, 'copy')
     assert.deepEqual(copy, { rows: 3, text: '\n\n\n\n' })
+    assert.deepEqual(await file('SELECT FROM dataquery.account LIMIT 2', 'JSON', undefined, 'copy'), { rows: 2, text: '{}\n{}\n' })
   })
 
   test('more rows than the limit fails the query', async () => {

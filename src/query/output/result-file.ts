@@ -8,6 +8,7 @@ import { gzipStage, zipStage } from './compression.ts'
 import { encryptionStage } from './encryption.ts'
 import { parseOutputOptions, type Compression, type OutputFormat, type OutputOptions, type ParsedOutputOptions } from './options.ts'
 import { delimitedFormatter, jsonLinesFormatter, type RowFormatter } from './rows.ts'
+import type { ServerFormat } from './server-format.ts'
 
 export interface ResultFileOptions extends OutputOptions {
   /** The Data Query job's id (a UUID): the file name starts with it. */
@@ -17,7 +18,7 @@ export interface ResultFileOptions extends OutputOptions {
 }
 
 export interface ResultFileSummary {
-  /** Rows written through writeRows (delimited text's rows are counted by whoever produced it). */
+  /** Rows written through writeRows (writeText's are counted by whoever wrote the text). */
   rows: number
   /** Size of the file as stored (compressed, encrypted). */
   bytes: number
@@ -33,14 +34,10 @@ export interface ResultFile {
   writeHeader(columns: readonly ResultColumn[]): void
   /** A batch of rows; resolves when the pipeline can take more (await it: backpressure). Rejects once the pipeline failed. */
   writeRows(rows: readonly ResultRow[]): Promise<void>
-  /**
-   * The delimiter of a CSV, TSV or DSV file (undefined for JSON Lines): rows in the text
-   * PostgreSQL's `COPY ... TO STDOUT WITH (FORMAT csv, DELIMITER it, NULL '')` writes may be
-   * passed to writeDelimited instead of writeRows, booleans as true/false.
-   */
-  readonly delimiter: string | undefined
-  /** Rows already written as delimited text (after writeHeader), with writeRows' backpressure. */
-  writeDelimited(text: Buffer): Promise<void>
+  /** The file's text format as the server writes it (server-format.ts): rows in it may go to writeText. */
+  readonly serverFormat: ServerFormat
+  /** Rows already written in the file's format (after writeHeader), with writeRows' backpressure. */
+  writeText(text: Buffer): Promise<void>
   /** No more rows: resolves when the last byte has been produced, with the counts. */
   end(): Promise<ResultFileSummary>
   /** Gives up: `stream` fails with `error` (so the file store keeps nothing); later calls reject. */
@@ -92,7 +89,7 @@ export function openResultFile(options: ResultFileOptions): ResultFile {
     fileName,
     contentType,
     stream: counter.stage,
-    delimiter: parsed.format === 'JSON' ? undefined : parsed.separator,
+    serverFormat: parsed.format === 'JSON' ? { kind: 'json' } : { kind: 'delimited', delimiter: parsed.separator! },
     writeHeader(columns) {
       if (formatter) throw new Error('writeHeader was called twice')
       formatter = parsed.format === 'JSON' ? jsonLinesFormatter(columns) : delimitedFormatter(columns, parsed.separator!)
@@ -103,8 +100,7 @@ export function openResultFile(options: ResultFileOptions): ResultFile {
       rows += batch.length
       if (batch.length > 0) await write(formatter.format(batch))
     },
-    async writeDelimited(text) {
-      if (parsed.format === 'JSON') throw new Error('a JSON Lines file takes rows, not delimited text')
+    async writeText(text) {
       await write([text])
     },
     async end() {
