@@ -110,6 +110,16 @@ describe('the COPY path and the cursor path', () => {
     assert.equal(first.unknown, null)
   })
 
+  test('a wide result (more columns than a SQL function takes arguments) is the same either way', async () => {
+    const columns = Array.from({ length: 130 }, (_, i) => (i % 3 === 0 ? `a.balance + ${i} AS n${i}` : i % 3 === 1 ? `a.name AS s${i}` : `a.autopay AS b${i}`))
+    const sql = `SELECT ${columns.join(', ')} FROM dataquery.account a ORDER BY a.id`
+    for (const format of ['JSON', 'CSV'] as const) {
+      const copy = await file(sql, format, undefined, 'copy')
+      assert.equal(copy.text, (await file(sql, format, undefined, 'cursor')).text, format)
+      if (format === 'JSON') assert.equal(Object.keys(JSON.parse(copy.text.split('\n')[0])).length, 130)
+    }
+  })
+
   test('booleans are true and false; NULL is an empty field, the empty string a quoted one', async () => {
     const { text } = await file(`SELECT true AS t, false AS f, CAST(NULL AS boolean) AS n, '' AS e FROM dataquery.account LIMIT 1`, 'CSV', undefined, 'copy')
     assert.equal(text, 't,f,n,e\ntrue,false,,""\n')

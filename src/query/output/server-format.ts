@@ -25,8 +25,19 @@ export function copyStatement(sql: string, columns: readonly ResultColumn[], for
   }
   // One text column per row; CSV mode with a quote and a delimiter that a JSON line never holds
   // (control characters are escaped in JSON) writes it untouched.
-  const line = columns.length === 0 ? `'{}'` : `concat(${jsonParts(columns, names).join(', ')})`
+  const line = columns.length === 0 ? `'{}'` : concatAll(jsonParts(columns, names))
   return `COPY (SELECT ${line} FROM ${source}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`
+}
+
+// A function takes at most 100 arguments (FUNC_MAX_ARGS).
+const MAX_ARGUMENTS = 100
+
+/** concat() of any number of parts: nested when there are more than a call takes. */
+function concatAll(parts: readonly string[]): string {
+  if (parts.length <= MAX_ARGUMENTS) return `concat(${parts.join(', ')})`
+  const groups: string[] = []
+  for (let i = 0; i < parts.length; i += MAX_ARGUMENTS) groups.push(`concat(${parts.slice(i, i + MAX_ARGUMENTS).join(', ')})`)
+  return concatAll(groups)
 }
 
 /** A SQL string literal (standard_conforming_strings: only the quote is escaped). */
