@@ -70,9 +70,12 @@ function jsonValue(column: ResultColumn, name: string): string {
     case 'json':
       // Line breaks in json text are whitespace between tokens: one row stays one line.
       return `translate(${name}::text, E'\\r\\n', '  ')`
+    case 'date':
+    case 'timestamp':
+      // Digits, dashes, colons, dots, spaces and a zone: nothing to escape.
+      return `'"' || ${name}::text || '"'`
     default:
-      // Dates, timestamps, text and anything else: their text as a JSON string (to_json escapes
-      // as JSON.stringify does).
+      // Text and anything else: a JSON string (to_json escapes as JSON.stringify does).
       return `to_json(${name}::text)::text`
   }
 }
