@@ -30,7 +30,7 @@ export async function bulkCreateScenario(context: Context): Promise<Row[]> {
   const before = await withClient(context, tableSizes)
   await zjobs.restart()
   zjobs.resetPeak()
-  const { ms } = await bulkCreate(context, tenant, large)
+  const { ms, uploadMs } = await bulkCreate(context, tenant, large)
   const peakRssMb = zjobs.peakRssMb()
 
   const load = await withClient(context, async (client) => {
@@ -39,7 +39,7 @@ export async function bulkCreateScenario(context: Context): Promise<Row[]> {
     return copyIntoLikeTable(client, table, tenant.id, context.backend.name === 'embedded')
   })
   if (load.rows !== lines) throw new Error(`the records table holds ${load.rows} of the tenant's rows, the file ${lines}`)
-  context.log(`  bulk create ${lines} records: zjobs ${(ms / 1000).toFixed(1)} s, load ${(load.ms / 1000).toFixed(1)} s`)
+  context.log(`  bulk create ${lines} records: zjobs ${(ms / 1000).toFixed(1)} s (upload ${(uploadMs / 1000).toFixed(1)} s), load ${(load.ms / 1000).toFixed(1)} s`)
   const how = context.backend.name === 'embedded' ? 'unnest INSERT (no COPY FROM STDIN embedded)' : 'COPY FROM'
   return [
     measured(scenario, ms / 1000, load.ms / 1000, 's', {

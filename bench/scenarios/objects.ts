@@ -46,7 +46,11 @@ export function recordsCsv(bytes: number): Buffer {
 }
 
 /** Submits a create job, uploads `csv`, and polls until the job ends: ms from upload to completed. */
-export async function bulkCreate(context: Context, tenant: BenchTenant, csv: Buffer): Promise<{ ms: number; job: Record<string, unknown> }> {
+export async function bulkCreate(
+  context: Context,
+  tenant: BenchTenant,
+  csv: Buffer,
+): Promise<{ ms: number; uploadMs: number; job: Record<string, unknown> }> {
   const { zjobs } = context
   const submitted = expect(
     await call(zjobs, 'POST', '/objects/jobs', { token: tenant.token, json: { namespace: 'default', object: BENCH_OBJECT, operation: 'create' } }),
@@ -56,6 +60,7 @@ export async function bulkCreate(context: Context, tenant: BenchTenant, csv: Buf
   ).body
   const started = performance.now()
   expect(await call(zjobs, 'POST', `/objects/jobs/${submitted.Id}/files`, { token: tenant.token, body: csv, contentType: 'text/csv' }), 'upload', 200, 201, 202)
+  const uploadMs = performance.now() - started
   const final = await poll(
     () => call(zjobs, 'GET', `/objects/jobs/${submitted.Id}`, { token: tenant.token }),
     (reply) => ['completed', 'failed', 'cancelled'].includes(reply.body?.status),
@@ -64,5 +69,5 @@ export async function bulkCreate(context: Context, tenant: BenchTenant, csv: Buf
   )
   const ms = performance.now() - started
   if (final.body.status !== 'completed') throw new Error(`bulk job ${final.body.status}: ${JSON.stringify(final.body.error ?? final.body)}`)
-  return { ms, job: final.body }
+  return { ms, uploadMs, job: final.body }
 }

@@ -3,6 +3,7 @@
 import pg from 'pg'
 import type { Config } from '../config.ts'
 import { startEmbeddedDatabase } from './embedded/index.ts'
+import { startMaintenance } from './embedded/maintenance.ts'
 
 export type Queryable = Pick<pg.PoolClient, 'query'>
 
@@ -28,6 +29,8 @@ export interface OpenOptions {
   /** Reuse a database another thread opened (its `connection`), instead of starting one. */
   connection?: pg.PoolConfig
   kind?: Db['kind']
+  /** How often the embedded database's owner vacuums and analyzes the tables that need it (default 30 s). */
+  maintenanceMs?: number
   /** With `connection` to an embedded database: how this thread asks its owner to interrupt it. */
   interrupt?: () => Promise<void>
 }
@@ -40,7 +43,15 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     return wrap('postgres', { connectionString: config.databaseUrl }, options.maxConnections ?? 10, false, async () => {})
   }
   const embedded = await startEmbeddedDatabase(config.dataDir)
-  return wrap('embedded', embedded.connection, options.maxConnections ?? 4, embedded.owner, embedded.stop, embedded.restart)
+  let stopMaintenance = () => {}
+  const stop = async () => {
+    stopMaintenance()
+    await embedded.stop()
+  }
+  const db = wrap('embedded', embedded.connection, options.maxConnections ?? 4, embedded.owner, stop, embedded.restart)
+  // The owner of the embedded database does autovacuum's work (PGlite has none).
+  stopMaintenance = startMaintenance(db, options.maintenanceMs)
+  return db
 }
 
 const CONNECTION_LOST = /Connection terminated|ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|not queryable/
