@@ -29,7 +29,7 @@ export interface OpenOptions {
   /** Reuse a database another thread opened (its `connection`), instead of starting one. */
   connection?: pg.PoolConfig
   kind?: Db['kind']
-  /** How often the embedded database's owner vacuums and analyzes the tables that need it (default 30 s). */
+  /** How often the embedded database's owner vacuums and analyzes the tables that need it (default 10 s). */
   maintenanceMs?: number
   /** With `connection` to an embedded database: how this thread asks its owner to interrupt it. */
   interrupt?: () => Promise<void>

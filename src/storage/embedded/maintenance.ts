@@ -2,7 +2,7 @@
 // statistics, and plans go wrong: a batch UPDATE of 1,000 rows by primary key hash-joined a
 // whole tenant's 200,000 rate plan charges (790 ms a batch instead of 80), and dead rows were
 // never reclaimed. This does autovacuum's job on the embedded database, by autovacuum's
-// default thresholds, every `intervalMs`: one table at a time, as the single session allows.
+// default thresholds, every `intervalMs` (10 s): one table at a time, as the single session allows.
 import type { Queryable } from '../db.ts'
 
 /** autovacuum_vacuum_threshold/scale_factor and autovacuum_analyze_threshold/scale_factor. */
@@ -20,7 +20,7 @@ export async function maintainTables(db: Queryable): Promise<string[]> {
 }
 
 /** Runs maintainTables every `intervalMs` until the returned function is called. */
-export function startMaintenance(db: Queryable, intervalMs = 30_000): () => void {
+export function startMaintenance(db: Queryable, intervalMs = 10_000): () => void {
   let running = false
   const timer = setInterval(() => {
     if (running) return
