@@ -86,7 +86,7 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files'>): Promise<
     batch = []
     ids = new Set()
     if (rows.length === 0) return 'continue'
-    const prepared = prepareBatch(state.schema, header!, rows)
+    const prepared = await prepareBatch(state.schema, header!, rows)
     const previous = await settle()
     if (previous === 'continue') inFlight = context.commit((tx) => writeBatch(tx, context, state, header!, prepared))
     return previous
@@ -154,11 +154,16 @@ interface PreparedBatch {
   writes: { row: CsvRow; values: Values; write: RecordWrite }[]
 }
 
+// Rows checked between yields to the event loop: the batch committing meanwhile makes several
+// round trips, and each answer waits for the JavaScript in its way.
+const ROWS_PER_TURN = 250
+
 /** A batch's rows read and checked against `schema`: what to write, what to refuse. */
-function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): PreparedBatch {
+async function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): Promise<PreparedBatch> {
   const errors: RowError[] = []
   const writes: PreparedBatch['writes'] = []
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
+    if (index > 0 && index % ROWS_PER_TURN === 0) await new Promise(setImmediate)
     const result = readRow(schema, header, row.cells)
     if ('problem' in result) errors.push({ row: row.row, problem: result.problem, record: rowRecord(header, row.cells) })
     else writes.push({ row, values: result.values, write: toWrite(schema, result.id ?? newRecordId(), result.values) })
@@ -172,7 +177,7 @@ async function writeBatch(tx: PoolClient, context: Context, state: BatchState, h
   let batch = prepared
   if (schema.definition.updatedAt.getTime() !== prepared.schema.definition.updatedAt.getTime()) {
     state.schema = schema
-    batch = prepareBatch(schema, header, prepared.rows)
+    batch = await prepareBatch(schema, header, prepared.rows)
   }
   const errors = [...batch.errors]
   const refuse = (row: CsvRow, problem: Problem) => errors.push({ row: row.row, problem, record: rowRecord(header, row.cells) })
