@@ -79,6 +79,11 @@ export async function multiplyCharges(client: pg.Client, tenantId: string, total
   }
 }
 
+/** Writes out dirty pages (when the role may), so a measurement does not pay for earlier work. */
+export async function checkpoint(client: pg.Client): Promise<void> {
+  await client.query('CHECKPOINT').catch(() => {})
+}
+
 /** Removes the dead rows an UPDATE left, so the next measurement starts from the same state. */
 export async function vacuum(client: pg.Client, table: string): Promise<void> {
   await client.query(`VACUUM ${table}`)

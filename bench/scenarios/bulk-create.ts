@@ -4,6 +4,7 @@
 import { call, createTenant } from '../api.ts'
 import { withClient, type Context } from '../context.ts'
 import { measured, notLanded, type Row } from '../results.ts'
+import { checkpoint } from '../data.ts'
 import { copyIntoLikeTable, grownTable, tableSizes } from '../storage-copy.ts'
 import { bulkCreate, defineBenchObject, recordsCsv } from './objects.ts'
 
@@ -29,6 +30,8 @@ export async function bulkCreateScenario(context: Context): Promise<Row[]> {
   const x1Peak = zjobs.peakRssMb()
   const before = await withClient(context, tableSizes)
   await zjobs.restart()
+  // Earlier scenarios' dirty pages are written out first, not during the measurement.
+  await withClient(context, checkpoint)
   zjobs.resetPeak()
   const { ms, uploadMs } = await bulkCreate(context, tenant, large)
   const peakRssMb = zjobs.peakRssMb()
@@ -36,6 +39,7 @@ export async function bulkCreateScenario(context: Context): Promise<Row[]> {
   const load = await withClient(context, async (client) => {
     const table = grownTable(before, await tableSizes(client))
     context.log(`  bulk create: the records are in ${table}`)
+    await checkpoint(client)
     return copyIntoLikeTable(client, table, tenant.id, context.backend.name === 'embedded')
   })
   if (load.rows !== lines) throw new Error(`the records table holds ${load.rows} of the tenant's rows, the file ${lines}`)
