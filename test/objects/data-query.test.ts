@@ -3,19 +3,12 @@
 // exactly the tenant's records (another tenant's object of the same name is another table).
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from '../helpers/http.ts'
+import { waitForQueryJob, type QueryJob } from '../helpers/query-jobs.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
 import { call, createTenantWithClient, define, runFileJob, vehicle } from './helpers.ts'
 
-interface QueryJob {
-  id: string
-  queryStatus: string
-  dataFile?: string
-  outputRows?: number
-  errorMessage?: string
-}
 type Row = Record<string, unknown>
 
 describe('custom objects in Data Query', () => {
@@ -29,17 +22,7 @@ describe('custom objects in Data Query', () => {
     })
     assert.equal(submitted.status, 200, submitted.text)
     assertVendorResponse('POST', '/query/jobs', 200, submitted.json())
-    const id = submitted.json().data.id
-    const deadline = Date.now() + 120_000
-    for (;;) {
-      const response = await server.api('GET', `/query/jobs/${id}`, { token })
-      assert.equal(response.status, 200, response.text)
-      assertVendorResponse('GET', '/query/jobs/{job-id}', 200, response.json())
-      const job = response.json().data as QueryJob
-      if (['completed', 'failed', 'cancelled'].includes(job.queryStatus)) return job
-      if (Date.now() > deadline) assert.fail(`query ${id} still ${job.queryStatus}`)
-      await sleep(30)
-    }
+    return waitForQueryJob(server, submitted.json().data.id, token)
   }
   /** The rows of a query's JSON Lines result. */
   const rows = async (query: string, token?: string): Promise<Row[]> => {

@@ -5,25 +5,15 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { gunzipSync } from 'node:zlib'
 import yauzl from 'yauzl'
 import { seedTenant } from '../../src/billing/seed.ts'
 import { decryptResult } from '../../src/query/output/encryption.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
+import { waitForQueryJob, type QueryJob } from '../helpers/query-jobs.ts'
 import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
 
-interface QueryJob {
-  id: string
-  queryStatus: string
-  dataFile?: string
-  outputRows?: number
-  processingTime?: number
-  errorMessage?: string
-  remainingRetries: number
-  createdBy: string
-}
 
 const submitBody = (query: string, extra: Record<string, unknown> = {}) => ({
   query,
@@ -65,18 +55,7 @@ describe('Data Query', () => {
     return response.json().data as QueryJob
   }
 
-  const waitFor = async (id: string, token?: string): Promise<QueryJob> => {
-    const deadline = Date.now() + 120_000
-    for (;;) {
-      const response = await server.api('GET', `/query/jobs/${id}`, { token })
-      assert.equal(response.status, 200, response.text)
-      assertVendorResponse('GET', '/query/jobs/{job-id}', 200, response.json())
-      const job = response.json().data as QueryJob
-      if (['completed', 'failed', 'cancelled'].includes(job.queryStatus)) return job
-      if (Date.now() > deadline) assert.fail(`query ${id} still ${job.queryStatus}`)
-      await sleep(50)
-    }
-  }
+  const waitFor = (id: string, token?: string) => waitForQueryJob(server, id, token)
 
   const run = async (query: string, extra: Record<string, unknown> = {}, token?: string) =>
     waitFor((await submit(query, extra, token)).id, token)
