@@ -57,13 +57,17 @@ export interface RunOptions {
   checkEveryMs?: number
 }
 
+const cursorName = () => `zjobs_result_${randomBytes(8).toString('hex')}`
+
 /** A failure that the next attempt may not repeat (a timeout): the job retries it. */
 export class RetryableQueryError extends Error {}
 
 /** Runs `sql` for `scope`, feeding `sink`; returns how many rows it wrote. */
 export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions): Promise<number> {
-  const cursor = `zjobs_result_${randomBytes(8).toString('hex')}`
+  const hold = db.kind === 'embedded'
   const client = await db.pool.connect()
+  if (!hold && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
+  const cursor = cursorName()
   let declared = false
   // The embedded database has no statement_timeout: past the deadline, it is interrupted.
   let interrupted = false
@@ -73,8 +77,6 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
       interrupted = true
       void db.interrupt!()
     }, Math.max(0, options.deadline - Date.now()))
-  const hold = db.kind === 'embedded'
-  if (!hold && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
   try {
     await declare(client, cursor, sql, scope, options.deadline, hold)
     declared = true
@@ -163,7 +165,7 @@ async function copyQuery(
     await sink.columns(columns)
     const statement = copyStatement(sql, columns, text.format)
     if (!statement) {
-      const cursor = `zjobs_result_${randomBytes(8).toString('hex')}`
+      const cursor = cursorName()
       await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`)
       return await fetchAll(client, cursor, { ...sink, columns: () => {} }, options)
     }
