@@ -2,21 +2,24 @@
 //
 // The query's transaction writes its context row (tenant, entity, orgs, live or deleted
 // rows), turns read-only, becomes zjobs_dq_reader with only schema dataquery on its search
-// path, and declares the query as a cursor; rows are fetched in batches, and a stop request
-// is honoured between them.
+// path, and runs the query; a stop request is honoured between batches of output.
 //
-// On a PostgreSQL server the transaction stays open while the rows are fetched, and
-// statement_timeout bounds every FETCH. The embedded database is one session: a transaction
-// held open would block everything else for the whole export, so there the cursor is
-// declared WITH HOLD and the transaction commits at once. PostgreSQL then runs the query to
-// completion (spilling to disk, not memory), and each FETCH is a statement of its own. Its
-// time limit is the watchdog's (PGlite has no statement_timeout).
+// The file's text is written by the database wherever it can be (parsing 80 columns into
+// JavaScript strings and joining them again cost up to five times COPY's time):
 //
-// On a PostgreSQL server the file's text skips the cursor: the server writes the rows itself
-// with COPY (query) TO STDOUT, in the same sandbox, and the bytes go straight to the file
-// (parsing 80 columns into JavaScript strings and joining them again cost up to five times
-// COPY's time). The embedded database keeps the cursor: a COPY there would hold its one
-// session for the whole export and hand over its output in one piece.
+// - On a PostgreSQL server: `COPY (query) TO STDOUT` in the sandbox, straight to the file.
+//   statement_timeout bounds it.
+// - On the embedded database, which is one session: a COPY there would hold it for the whole
+//   export and hand over its output in one piece. The query instead fills a temporary table
+//   (one statement, like a cursor's materialisation), each value already in its output text,
+//   and the table is copied out a slice of pages at a time, each slice a statement of its own
+//   so that other work takes turns. PGlite has no statement_timeout: past the deadline the
+//   watchdog interrupts it.
+//
+// Rows whose text COPY cannot write (a separator of more than one byte), and sinks that take
+// rows rather than text, go through a cursor: inside the transaction on a PostgreSQL server;
+// on the embedded database declared WITH HOLD, so the transaction commits at once and each
+// FETCH is a statement of its own.
 import { randomBytes } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
@@ -64,11 +67,9 @@ export class RetryableQueryError extends Error {}
 
 /** Runs `sql` for `scope`, feeding `sink`; returns how many rows it wrote. */
 export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions): Promise<number> {
-  const hold = db.kind === 'embedded'
+  const embedded = db.kind === 'embedded'
   const client = await db.pool.connect()
-  if (!hold && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
-  const cursor = cursorName()
-  let declared = false
+  if (!embedded && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
   // The embedded database has no statement_timeout: past the deadline, it is interrupted.
   let interrupted = false
   const watchdog =
@@ -77,22 +78,50 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
       interrupted = true
       void db.interrupt!()
     }, Math.max(0, options.deadline - Date.now()))
-  try {
-    await declare(client, cursor, sql, scope, options.deadline, hold)
-    declared = true
-    // The query has run; the fetch loop watches the deadline from here.
+  // The query has run: the output loop watches the deadline from here.
+  const ran = () => {
     if (watchdog) clearTimeout(watchdog)
-    return await fetchAll(client, cursor, sink, options)
+  }
+  try {
+    if (!embedded) return await cursorQuery(client, sql, scope, sink, options, false, ran)
+    const columns = await describeInSandbox(client, sql, scope, options.deadline)
+    const texts = textSelect(sql, columns)
+    if (sink.text) {
+      const rows = await stagedCopyQuery(client, texts, columns, scope, sink, sink.text, options, ran)
+      if (rows !== undefined) return rows
+    }
+    return await cursorQuery(client, texts, scope, sink, options, true, ran, columns)
   } catch (error) {
     throw interrupted ? timeoutError(options.timeLimitSeconds) : translate(error, options.timeLimitSeconds)
   } finally {
-    if (watchdog) clearTimeout(watchdog)
-    if (!hold) await client.query('ROLLBACK').catch(() => {})
-    else if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
-    // A held cursor's context row was committed with it: remove it.
-    if (hold) await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
+    ran()
+    // On the embedded database the context row was committed with the query's output: remove it.
+    if (embedded) await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
     // A connection the interruption cut is not handed back to the pool.
     client.release(interrupted)
+  }
+}
+
+async function cursorQuery(
+  client: PoolClient,
+  sql: string,
+  scope: QueryScope,
+  sink: RowSink,
+  options: RunOptions,
+  hold: boolean,
+  ran: () => void,
+  columns?: ResultColumn[],
+): Promise<number> {
+  const cursor = cursorName()
+  let declared = false
+  try {
+    await declare(client, cursor, sql, scope, options.deadline, hold)
+    declared = true
+    ran()
+    return await fetchAll(client, cursor, sink, options, columns)
+  } finally {
+    if (!hold) await client.query('ROLLBACK').catch(() => {})
+    else if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
   }
 }
 
@@ -160,8 +189,7 @@ async function copyQuery(
     await client.query('BEGIN')
     open = true
     await enterSandbox(client, scope, options.deadline)
-    const described = await client.query({ text: `SELECT * FROM (${sql}) AS q LIMIT 0`, rowMode: 'array', types: RAW_TEXT_TYPES })
-    const columns = resultColumnsOf(described.fields)
+    const columns = await describe(client, sql)
     await sink.columns(columns)
     const statement = copyStatement(sql, columns, text.format)
     if (!statement) {
@@ -195,7 +223,108 @@ async function copyQuery(
   }
 }
 
-async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions): Promise<number> {
+/** The result's columns: the query planned under LIMIT 0, never run. */
+async function describe(client: PoolClient, sql: string): Promise<ResultColumn[]> {
+  const described = await client.query({ text: `SELECT * FROM (${sql}) AS q LIMIT 0`, rowMode: 'array', types: RAW_TEXT_TYPES })
+  return resultColumnsOf(described.fields)
+}
+
+/** The result's columns, planned in the sandbox in a transaction of its own (rolled back). */
+async function describeInSandbox(client: PoolClient, sql: string, scope: QueryScope, deadline: number): Promise<ResultColumn[]> {
+  await client.query('BEGIN')
+  try {
+    await enterSandbox(client, scope, deadline)
+    return await describe(client, sql)
+  } finally {
+    await client.query('ROLLBACK')
+  }
+}
+
+/**
+ * The query with every value turned into its text inside the sandbox, so that what is read
+ * after its transaction (a held cursor, a staging table) is printed as in it: timestamps in
+ * the query's time zone. Booleans stay booleans, for the formats to spell.
+ */
+function textSelect(sql: string, columns: readonly ResultColumn[]): string {
+  if (columns.length === 0) return `SELECT FROM (${sql}) AS q`
+  const names = columns.map((_, i) => `c${i + 1}`)
+  const values = columns.map((column, i) => (column.type === 'boolean' ? names[i] : `${names[i]}::text`))
+  return `SELECT ${values.join(', ')} FROM (${sql}) AS q(${names.join(', ')})`
+}
+
+/** Pages of the staging table copied out by one statement (4 MB of table: a few MB of text). */
+const SLICE_PAGES = 512
+
+/**
+ * The embedded database's COPY path. `texts` (textSelect's) fills a temporary table that zjobs
+ * creates, so that the query itself still runs read-only as the reader; the table is then
+ * copied out by ranges of its pages (a TID range scan reads each page once), the next slice
+ * running while this one is written. Undefined when COPY cannot write the format: nothing has
+ * been written then, and the caller takes the cursor.
+ */
+async function stagedCopyQuery(
+  client: PoolClient,
+  texts: string,
+  columns: ResultColumn[],
+  scope: QueryScope,
+  sink: RowSink,
+  text: NonNullable<RowSink['text']>,
+  options: RunOptions,
+  ran: () => void,
+): Promise<number | undefined> {
+  const table = `pg_temp.${cursorName()}`
+  const slice = (page: number) =>
+    copyStatement(`SELECT * FROM ${table} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${page + SLICE_PAGES},0)'::tid`, columns, text.format)
+  if (!slice(0)) return undefined
+
+  let created = false
+  let rows = 0
+  let pending: Promise<Buffer[]> | undefined
+  try {
+    await client.query('BEGIN')
+    try {
+      const definitions = columns.map((column, i) => `c${i + 1} ${column.type === 'boolean' ? 'boolean' : 'text'}`)
+      await client.query(`CREATE TEMP TABLE ${table} (${definitions.join(', ')})`)
+      await client.query(`GRANT INSERT ON ${table} TO zjobs_dq_reader`)
+      await enterSandbox(client, scope, options.deadline)
+      rows = (await client.query(`INSERT INTO ${table} ${texts}`)).rowCount ?? 0
+      await client.query('COMMIT')
+      created = true
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    }
+    ran()
+    if (rows > options.maxRows) {
+      throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
+    }
+    await sink.columns(columns)
+    const sized = await client.query<{ pages: number }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`, [table])
+    const pages = sized.rows[0].pages
+    const copySlice = (page: number) => (page < pages ? buffers(client.query(copyTo(slice(page)!))) : undefined)
+    pending = copySlice(0)
+    for (let page = 0; pending; page += SLICE_PAGES) {
+      const chunks = await pending
+      pending = copySlice(page + SLICE_PAGES)
+      for (const chunk of chunks) await text.write(chunk)
+      if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
+      if (options.proceed && !(await options.proceed())) return 0
+    }
+    return rows
+  } finally {
+    await pending?.catch(() => {})
+    if (created) await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {})
+  }
+}
+
+/** Everything a stream gives, in pieces. */
+async function buffers(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk)
+  return chunks
+}
+
+async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions, columns?: ResultColumn[]): Promise<number> {
   const fetch = () =>
     client.query<(string | null)[]>({ text: `FETCH ${options.fetchRows ?? 10_000} FROM ${cursor}`, rowMode: 'array', types: RAW_TEXT_TYPES })
   let total = 0
@@ -204,7 +333,7 @@ async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, optio
   for (;;) {
     const batch = await pending
     if (first) {
-      await sink.columns(resultColumnsOf(batch.fields))
+      await sink.columns(columns ?? resultColumnsOf(batch.fields))
       first = false
     }
     if (batch.rows.length === 0) return total

@@ -1,7 +1,8 @@
-// On a PostgreSQL server a result file's text is written by the server itself (COPY ... TO
-// STDOUT inside the sandbox); on the embedded database (and for a DSV separator of more than
-// one byte) rows go through the cursor and zjobs' writers. The two paths must give the same bytes, keep the same
-// walls, and end the same way on a row limit, an error mid-stream, a timeout and a stop.
+// A result file's text is written by the database itself where it can: on a PostgreSQL server
+// by COPY ... TO STDOUT inside the sandbox, on the embedded database by COPY from a staging
+// table the query filled. Otherwise (a DSV separator of more than one byte) rows go through a
+// cursor and zjobs' writers. The paths must give the same bytes, keep the same walls, and end
+// the same way on a row limit, an error mid-stream, a timeout and a stop.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { seedTenant } from '../../src/billing/seed.ts'
@@ -51,6 +52,9 @@ describe('the COPY path and the cursor path', () => {
   }
 
   const contextRows = async () => (await server.server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM dq_context')).rows[0].n
+  // The embedded database stages a result in a temporary table of the one session.
+  const stagingTables = async () =>
+    (await server.server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'zjobs_result_%'")).rows[0].n
 
   // Every kind of value and every quoting rule: booleans (spelt out), NULL against '', quotes,
   // separators and line breaks inside text, a repeated label, numbers, dates and timestamps in
@@ -108,6 +112,7 @@ describe('the COPY path and the cursor path', () => {
     assert.deepEqual([first.id_2, first.id_3], [first.id, 1], 'a repeated label gets the next free suffix (id_2 is taken)')
     assert.equal(first.no, false)
     assert.equal(first.unknown, null)
+    assert.match(first.createddate, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08$/, "timestamps in the query's time zone")
   })
 
   test('a wide result (more columns than a SQL function takes arguments) is the same either way', async () => {
@@ -139,6 +144,7 @@ describe('the COPY path and the cursor path', () => {
     )
     assert.equal((await file('SELECT id FROM dataquery.rateplancharge LIMIT 10', 'CSV', undefined, 'copy', { maxRows: 10 })).rows, 10)
     assert.equal(await contextRows(), 0)
+    assert.equal(await stagingTables(), 0)
   })
 
   test('an error after rows were sent fails the query, and the database carries on', async () => {
@@ -147,6 +153,7 @@ describe('the COPY path and the cursor path', () => {
       /division by zero/,
     )
     assert.equal(await contextRows(), 0)
+    assert.equal(await stagingTables(), 0)
     assert.equal((await file('SELECT 1 AS one', 'CSV', undefined, 'copy')).text, 'one\n1\n')
   })
 
@@ -161,8 +168,9 @@ describe('the COPY path and the cursor path', () => {
 
   test('a stop ends a long export between chunks, and nothing of it stays behind', async () => {
     let asked = 0
-    const long = 'SELECT a.id, b.id FROM dataquery.rateplancharge a, dataquery.rateplancharge b, dataquery.account c'
-    const result = await file(long, 'CSV', undefined, 'copy', { checkEveryMs: 0, proceed: async () => ++asked < 3 })
+    // Tens of MB of text: many chunks of a COPY, many slices of a staging table.
+    const long = 'SELECT a.id, b.id FROM dataquery.rateplancharge a, dataquery.rateplancharge b, dataquery.account c LIMIT 400000'
+    const result = await file(long, 'CSV', undefined, 'copy', { maxRows: 1_000_000, checkEveryMs: 0, proceed: async () => ++asked < 3 })
     assert.equal(asked, 3)
     assert.ok(result.text.length > 0)
     // The server side of the query is gone: its transaction rolled back with the dropped connection.
@@ -175,5 +183,6 @@ describe('the COPY path and the cursor path', () => {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     assert.equal(await contextRows(), 0)
+    assert.equal(await stagingTables(), 0)
   })
 })
