@@ -5,27 +5,22 @@
 // path, and runs the query; a stop request is honoured between batches of output.
 //
 // The file's text is written by the database wherever it can be (parsing 80 columns into
-// JavaScript strings and joining them again cost up to five times COPY's time):
-//
-// - On a PostgreSQL server: `COPY (query) TO STDOUT` in the sandbox, straight to the file.
-//   statement_timeout bounds it.
-// - On the embedded database, which is one session: a COPY there would hold it for the whole
-//   export and hand over its output in one piece. The query instead fills a temporary table
-//   (one statement, like a cursor's materialisation), each value already in its output text,
-//   and the table is copied out a slice of pages at a time, each slice a statement of its own
-//   so that other work takes turns. PGlite has no statement_timeout: past the deadline the
-//   watchdog interrupts it.
+// JavaScript strings and joining them again cost up to five times COPY's time): `COPY (query)
+// TO STDOUT` in the sandbox, straight to the file. On the embedded database the COPY holds its
+// one session while it runs and its output waits in a file beside the database
+// (src/storage/embedded/wire-bridge.ts); PGlite has no statement_timeout, so past the deadline
+// a watchdog interrupts it.
 //
 // Rows whose text COPY cannot write (a separator of more than one byte), and sinks that take
 // rows rather than text, go through a cursor: inside the transaction on a PostgreSQL server;
-// on the embedded database declared WITH HOLD, so the transaction commits at once and each
-// FETCH is a statement of its own.
+// on the embedded database declared WITH HOLD, so the transaction commits at once (other work
+// takes turns between FETCHes), its values printed in the sandbox where the time zone matters.
 import { randomBytes } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import type { Db } from '../storage/db.ts'
 import { RAW_TEXT_TYPES, resultColumnsOf, type ResultColumn, type ResultRow } from './output/columns.ts'
-import { copyStatement, type ServerFormat } from './output/server-format.ts'
+import { copyStatement, textOf, type ServerFormat } from './output/server-format.ts'
 import { QueryError } from './sql.ts'
 
 export interface QueryScope {
@@ -69,7 +64,6 @@ export class RetryableQueryError extends Error {}
 export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions): Promise<number> {
   const embedded = db.kind === 'embedded'
   const client = await db.pool.connect()
-  if (!embedded && sink.text) return copyQuery(client, sql, scope, sink, sink.text, options)
   // The embedded database has no statement_timeout: past the deadline, it is interrupted.
   let interrupted = false
   const watchdog =
@@ -82,23 +76,21 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
   const ran = () => {
     if (watchdog) clearTimeout(watchdog)
   }
+  const connection = { drop: false }
   try {
-    if (!embedded) return await cursorQuery(client, sql, scope, sink, options, false, ran)
-    const columns = await describeInSandbox(client, sql, scope, options.deadline)
-    const texts = textSelect(sql, columns)
     if (sink.text) {
-      const rows = await stagedCopyQuery(client, texts, columns, scope, sink, sink.text, options, ran)
+      const rows = await copyQuery(client, sql, scope, sink, sink.text, options, connection)
       if (rows !== undefined) return rows
     }
-    return await cursorQuery(client, texts, scope, sink, options, true, ran, columns)
+    if (!embedded) return await cursorQuery(client, sql, scope, sink, options, false, ran)
+    const columns = await describeInSandbox(client, sql, scope, options.deadline)
+    return await cursorQuery(client, heldSelect(sql, columns), scope, sink, options, true, ran, columns)
   } catch (error) {
     throw interrupted ? timeoutError(options.timeLimitSeconds) : translate(error, options.timeLimitSeconds)
   } finally {
     ran()
-    // On the embedded database the context row was committed with the query's output: remove it.
-    if (embedded) await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
-    // A connection the interruption cut is not handed back to the pool.
-    client.release(interrupted)
+    // A connection the interruption cut, or a COPY still sending, is not handed back to the pool.
+    client.release(interrupted || connection.drop)
   }
 }
 
@@ -121,7 +113,11 @@ async function cursorQuery(
     return await fetchAll(client, cursor, sink, options, columns)
   } finally {
     if (!hold) await client.query('ROLLBACK').catch(() => {})
-    else if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
+    else {
+      if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
+      // A held cursor's context row was committed with it: remove it.
+      await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
+    }
   }
 }
 
@@ -168,11 +164,13 @@ async function enterSandbox(client: PoolClient, scope: QueryScope, deadline: num
 
 
 /**
- * The query as COPY writes it in the sink's format, straight to the sink. The result's columns
- * come from the same query under LIMIT 0 (planned, never run). A stop, or a failure on this
- * side, drops the connection: the server is still sending, and closing the socket is what
- * ends a COPY TO early (its transaction rolls back). A format COPY cannot write goes through
- * the cursor after all.
+ * The query as COPY writes it in the sink's format, straight to the sink; undefined (nothing
+ * written) when COPY cannot write the format. The result's columns come from the same query
+ * under LIMIT 0 (planned, never run). The COPY goes in one message with the ROLLBACK that ends
+ * its transaction: the embedded database's one session is free again as soon as the COPY has
+ * run, while its output is still being read (the job's own checks need it meanwhile). A stop,
+ * or a failure on this side, sets `connection.drop`: the server may still be sending, and
+ * closing the socket is what ends a COPY TO early (its transaction rolls back).
  */
 async function copyQuery(
   client: PoolClient,
@@ -181,25 +179,19 @@ async function copyQuery(
   sink: RowSink,
   text: NonNullable<RowSink['text']>,
   options: RunOptions,
-): Promise<number> {
-  // Whether the connection must go (a COPY still sending), and whether its transaction is open.
-  let drop = false
-  let open = false
+  connection: { drop: boolean },
+): Promise<number | undefined> {
+  let open = true
+  await client.query('BEGIN')
   try {
-    await client.query('BEGIN')
-    open = true
     await enterSandbox(client, scope, options.deadline)
     const columns = await describe(client, sql)
-    await sink.columns(columns)
     const statement = copyStatement(sql, columns, text.format)
-    if (!statement) {
-      const cursor = cursorName()
-      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`)
-      return await fetchAll(client, cursor, { ...sink, columns: () => {} }, options)
-    }
-    const copy = client.query(copyTo(statement))
+    if (!statement) return undefined
+    await sink.columns(columns)
+    const copy = client.query(copyTo(`${statement}; ROLLBACK`))
     let checked = Date.now()
-    drop = true
+    connection.drop = true
     for await (const chunk of copy as AsyncIterable<Buffer>) {
       await text.write(chunk)
       if (Date.now() - checked < (options.checkEveryMs ?? 1000)) continue
@@ -207,19 +199,17 @@ async function copyQuery(
       checked = Date.now()
       if (options.proceed && !(await options.proceed())) return 0
     }
-    drop = false
-    // The COPY's row count arrives after its last byte: a statement behind it waits for it.
-    await client.query('ROLLBACK')
+    connection.drop = false
+    // The row count arrives after the last byte, and the ROLLBACK after it: a statement queued
+    // behind them waits for both.
+    await client.query('SELECT 1')
     open = false
     if (copy.rowCount > options.maxRows) {
       throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
     }
     return copy.rowCount
-  } catch (error) {
-    throw translate(error, options.timeLimitSeconds)
   } finally {
-    if (open && !drop) await client.query('ROLLBACK').catch(() => {})
-    client.release(drop)
+    if (open && !connection.drop) await client.query('ROLLBACK').catch(() => {})
   }
 }
 
@@ -240,88 +230,27 @@ async function describeInSandbox(client: PoolClient, sql: string, scope: QuerySc
   }
 }
 
+// Types whose text does not depend on the session's time zone or search path: a held
+// cursor prints them after the sandbox's transaction as it would have inside.
+const SETTLED_TYPES: ReadonlySet<number> = new Set([
+  16, // boolean
+  20, 21, 23, 26, // int8, int2, int4, oid
+  700, 701, 1700, // float4, float8, numeric
+  1082, 1114, // date, timestamp
+  114, 3802, // json, jsonb
+  18, 19, 25, 1042, 1043, // "char", name, text, bpchar, varchar
+])
+
 /**
- * The query with every value turned into its text inside the sandbox, so that what is read
- * after its transaction (a held cursor, a staging table) is printed as in it: timestamps in
- * the query's time zone. Booleans stay booleans, for the formats to spell.
+ * The query for a held cursor, whose rows are printed after its transaction: settled types as
+ * they are, anything else (timestamptz above all) as its text inside the sandbox, so that it
+ * keeps the query's time zone.
  */
-function textSelect(sql: string, columns: readonly ResultColumn[]): string {
+function heldSelect(sql: string, columns: readonly ResultColumn[]): string {
   if (columns.length === 0) return `SELECT FROM (${sql}) AS q`
   const names = columns.map((_, i) => `c${i + 1}`)
-  const values = columns.map((column, i) => (column.type === 'boolean' ? names[i] : `${names[i]}::text`))
+  const values = columns.map((column, i) => (SETTLED_TYPES.has(column.oid!) ? names[i] : textOf(names[i], column.oid)))
   return `SELECT ${values.join(', ')} FROM (${sql}) AS q(${names.join(', ')})`
-}
-
-/** Pages of the staging table copied out by one statement (4 MB of table: a few MB of text). */
-const SLICE_PAGES = 512
-
-/**
- * The embedded database's COPY path. `texts` (textSelect's) fills a temporary table that zjobs
- * creates, so that the query itself still runs read-only as the reader; the table is then
- * copied out by ranges of its pages (a TID range scan reads each page once), the next slice
- * running while this one is written. Undefined when COPY cannot write the format: nothing has
- * been written then, and the caller takes the cursor.
- */
-async function stagedCopyQuery(
-  client: PoolClient,
-  texts: string,
-  columns: ResultColumn[],
-  scope: QueryScope,
-  sink: RowSink,
-  text: NonNullable<RowSink['text']>,
-  options: RunOptions,
-  ran: () => void,
-): Promise<number | undefined> {
-  const table = `pg_temp.${cursorName()}`
-  const slice = (page: number) =>
-    copyStatement(`SELECT * FROM ${table} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${page + SLICE_PAGES},0)'::tid`, columns, text.format)
-  if (!slice(0)) return undefined
-
-  let created = false
-  let rows = 0
-  let pending: Promise<Buffer[]> | undefined
-  try {
-    await client.query('BEGIN')
-    try {
-      const definitions = columns.map((column, i) => `c${i + 1} ${column.type === 'boolean' ? 'boolean' : 'text'}`)
-      await client.query(`CREATE TEMP TABLE ${table} (${definitions.join(', ')})`)
-      await client.query(`GRANT INSERT ON ${table} TO zjobs_dq_reader`)
-      await enterSandbox(client, scope, options.deadline)
-      rows = (await client.query(`INSERT INTO ${table} ${texts}`)).rowCount ?? 0
-      await client.query('COMMIT')
-      created = true
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw error
-    }
-    ran()
-    if (rows > options.maxRows) {
-      throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
-    }
-    await sink.columns(columns)
-    const sized = await client.query<{ pages: number }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`, [table])
-    const pages = sized.rows[0].pages
-    const copySlice = (page: number) => (page < pages ? buffers(client.query(copyTo(slice(page)!))) : undefined)
-    pending = copySlice(0)
-    for (let page = 0; pending; page += SLICE_PAGES) {
-      const chunks = await pending
-      pending = copySlice(page + SLICE_PAGES)
-      for (const chunk of chunks) await text.write(chunk)
-      if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
-      if (options.proceed && !(await options.proceed())) return 0
-    }
-    return rows
-  } finally {
-    await pending?.catch(() => {})
-    if (created) await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {})
-  }
-}
-
-/** Everything a stream gives, in pieces. */
-async function buffers(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk)
-  return chunks
 }
 
 async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions, columns?: ResultColumn[]): Promise<number> {

@@ -99,7 +99,7 @@ describe('PostgreSQL type OIDs', () => {
     assert.equal(columnTypeOfOid(3802), 'json')
     assert.equal(columnTypeOfOid(25), 'varchar')
     assert.equal(columnTypeOfOid(2950), 'other') // uuid
-    assert.deepEqual(resultColumnsOf([{ name: 'n', dataTypeID: 1082 }]), [{ name: 'n', type: 'date' }])
+    assert.deepEqual(resultColumnsOf([{ name: 'n', dataTypeID: 1082 }]), [{ name: 'n', type: 'date', oid: 1082 }])
   })
 })
 

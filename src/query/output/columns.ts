@@ -10,6 +10,8 @@ export interface ResultColumn {
   /** The column label as the query named it: the CSV header field, the JSON key. */
   name: string
   type: ColumnType
+  /** The PostgreSQL type (pg_type oid), when the column came from a query. */
+  oid?: number
 }
 
 /**
@@ -53,5 +55,5 @@ export function columnTypeOfOid(oid: number): ColumnType {
 
 /** The result columns of node-postgres fields (`result.fields`, a cursor's `_result.fields`). */
 export function resultColumnsOf(fields: readonly { name: string; dataTypeID: number }[]): ResultColumn[] {
-  return fields.map((field) => ({ name: field.name, type: columnTypeOfOid(field.dataTypeID) }))
+  return fields.map((field) => ({ name: field.name, type: columnTypeOfOid(field.dataTypeID), oid: field.dataTypeID }))
 }

@@ -76,6 +76,16 @@ function jsonValue(column: ResultColumn, name: string): string {
       return `'"' || ${name}::text || '"'`
     default:
       // Text and anything else: a JSON string (to_json escapes as JSON.stringify does).
-      return `to_json(${name}::text)::text`
+      return `to_json(${textOf(name, column.oid)})::text`
   }
+}
+
+// Types whose cast to text is a function of its own, not their output: char(n) drops its
+// padding, inet and cidr add the netmask, booleans say true/false, "char" differs on bytes.
+const OWN_TEXT_CASTS = new Set([16, 18, 650, 869, 1042])
+
+/** SQL for the value of column `name` (of type `oid`) as the text PostgreSQL prints for it, NULL kept. */
+export function textOf(name: string, oid: number | undefined): string {
+  if (oid === undefined || OWN_TEXT_CASTS.has(oid)) return `CASE WHEN ${name} IS NOT NULL THEN format('%s', ${name}) END`
+  return `${name}::text`
 }

@@ -4,6 +4,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { createServer } from 'node:net'
 import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { WireBridge } from './wire-bridge.ts'
 
@@ -17,7 +18,9 @@ const port = parentPort!
 
 try {
   const db = await PGlite.create({ dataDir: pgdataDir })
-  const bridge = new WireBridge(db, (error) => port.postMessage({ type: 'error', message: String(error) }))
+  // Output waiting for a slow reader spills next to the database, not into memory (or a tmpfs).
+  const onError = (error: unknown) => port.postMessage({ type: 'error', message: String(error) })
+  const bridge = new WireBridge(db, onError, dirname(pgdataDir))
   rmSync(socketPath, { force: true })
   const server = createServer((socket) => bridge.attach(socket))
   await new Promise<void>((resolve, reject) => {

@@ -9,8 +9,16 @@
 // (Sync or a simple Query) and for as long as it keeps a transaction open; other
 // connections wait their turn in arrival order. Session state (SET, named statements) is
 // shared by all connections: zjobs code only uses SET LOCAL inside transactions.
+//
+// PGlite runs a unit to its end without yielding, so a socket cannot drain meanwhile: output
+// beyond SPILL_AFTER_BYTES goes to a file, sent once the unit is done, and a big result (a
+// COPY TO STDOUT, a wide FETCH) never sits in memory whole.
 import type { PGlite } from '@electric-sql/pglite'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, openSync, unlinkSync, writeSync } from 'node:fs'
 import type { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const SSL_REQUEST = 80877103
 const GSSENC_REQUEST = 80877104
@@ -21,6 +29,7 @@ const CANCEL_REQUEST = 80877102
 const ENDS_UNIT = new Set(['S', 'Q', 'H'])
 const ENDS_IMPLICIT_TRANSACTION = new Set(['S', 'Q'])
 const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i
+const SPILL_AFTER_BYTES = 8 * 1024 * 1024
 
 interface Unit {
   bytes: Buffer
@@ -33,10 +42,13 @@ export class WireBridge {
   readonly #queue: { connection: BridgeConnection; grant: () => void }[] = []
   readonly #connections = new Set<BridgeConnection>()
   readonly #onError: (error: unknown) => void
+  /** Where output that does not fit a socket's buffer waits (see SPILL_AFTER_BYTES). */
+  readonly spillDir: string
 
-  constructor(db: PGlite, onError: (error: unknown) => void = () => {}) {
+  constructor(db: PGlite, onError: (error: unknown) => void = () => {}, spillDir = tmpdir()) {
     this.#db = db
     this.#onError = onError
+    this.spillDir = spillDir
   }
 
   attach(socket: Socket): void {
@@ -159,12 +171,16 @@ class BridgeConnection {
     }
     await this.#bridge.acquire(this)
     const db = this.#bridge.db
+    let spill: SpillFile | undefined
     try {
       if (this.#closed) return
       this.#socket.cork()
       await db.execProtocolRawStream(unit.bytes, {
         onRawData: (chunk) => {
-          if (!this.#closed) this.#socket.write(Buffer.from(chunk))
+          if (this.#closed) return
+          if (!spill && this.#socket.writableLength >= SPILL_AFTER_BYTES) spill = new SpillFile(this.#bridge.spillDir)
+          if (spill) spill.write(chunk)
+          else this.#socket.write(Buffer.from(chunk))
         },
       })
       this.#socket.uncork()
@@ -176,6 +192,11 @@ class BridgeConnection {
       if (this.#closed) await this.#abandon()
       else if (!unitOpen && !db.isInTransaction()) this.#bridge.release(this)
     }
+    // Other connections may take the database while this one's output is sent.
+    if (spill) await spill.sendTo(this.#socket).catch((error) => {
+      this.#bridge.reportError(error)
+      this.#socket.destroy()
+    })
   }
 
   #close(): void {
@@ -204,6 +225,64 @@ class BridgeConnection {
 }
 
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4])
+
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      socket.off('drain', settle)
+      socket.off('close', settle)
+      resolve()
+    }
+    socket.on('drain', settle)
+    socket.on('close', settle)
+  })
+}
+
+/** An unnamed file (unlinked at once: nothing stays behind, whatever happens) that output waits in. */
+class SpillFile {
+  readonly #fd: number
+  // Writes gathered into large ones: PGlite hands over output in pieces of a few KB.
+  readonly #buffer = Buffer.allocUnsafe(1024 * 1024)
+  #buffered = 0
+
+  constructor(dir: string) {
+    const path = join(dir, `zjobs-spill-${randomBytes(8).toString('hex')}`)
+    this.#fd = openSync(path, 'w+', 0o600)
+    unlinkSync(path)
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.#buffered + chunk.length > this.#buffer.length) this.#flush()
+    if (chunk.length >= this.#buffer.length) this.#writeAll(chunk)
+    else {
+      this.#buffer.set(chunk, this.#buffered)
+      this.#buffered += chunk.length
+    }
+  }
+
+  #flush(): void {
+    this.#writeAll(this.#buffer.subarray(0, this.#buffered))
+    this.#buffered = 0
+  }
+
+  #writeAll(bytes: Uint8Array): void {
+    for (let written = 0; written < bytes.length; ) written += writeSync(this.#fd, bytes, written)
+  }
+
+  /** Sends the file to `socket` with its backpressure, then closes it; stops early if the socket closes. */
+  async sendTo(socket: Socket): Promise<void> {
+    this.#flush()
+    const file = createReadStream('', { fd: this.#fd, start: 0, highWaterMark: 1024 * 1024 })
+    try {
+      for await (const chunk of file) {
+        if (socket.destroyed) return
+        if (!socket.write(chunk)) await drainedOrClosed(socket)
+      }
+    } finally {
+      file.destroy()
+    }
+  }
+}
 
 function errorThenReady(message: string): Buffer {
   const fields = Buffer.concat([
