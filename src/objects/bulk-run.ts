@@ -17,8 +17,11 @@ import { newRecordId } from './record-ids.ts'
 import { insertBatch, updateBatch } from './record-writes.ts'
 import { FilterError } from './record-filter.ts'
 
-/** Rows per batch (one transaction, one INSERT or UPDATE). */
-export const BATCH_ROWS = 2000
+/**
+ * Rows per batch (one transaction, one INSERT or UPDATE). A batch costs a handful of round
+ * trips besides its write: 5,000 rows measured 10-20% faster than 2,000 on a 15 MB file.
+ */
+export const BATCH_ROWS = 5000
 /** Records per delete statement. */
 export const DELETE_BATCH = 5000
 
@@ -155,8 +158,9 @@ interface PreparedBatch {
 }
 
 // Rows checked between yields to the event loop: the batch committing meanwhile makes several
-// round trips, and each answer waits for the JavaScript in its way.
-const ROWS_PER_TURN = 250
+// round trips, and each answer waits for the JavaScript in its way (25 rows: well under a
+// millisecond; 250 measured slower).
+const ROWS_PER_TURN = 25
 
 /** A batch's rows read and checked against `schema`: what to write, what to refuse. */
 async function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): Promise<PreparedBatch> {

@@ -49,19 +49,20 @@ export const toRecord = (row: RecordRow): StoredRecord => ({
 export const slotsOf = (definition: Definition): number[] => Object.values(definition.stored.uniqueSlots).sort()
 
 /**
- * The records as one JSON array (`[{"i": id, "d": data, "u1": unique value...}]`), read by
- * json_to_recordset: one parameter that PostgreSQL parses once, cheaper than an array of
- * jsonb values each quoted into an array literal.
+ * The records as unnest's arrays from parameter `$first` on: ids, data (jsonb), then each unique
+ * slot's values, read as `v(i, d, u0, u1...)`. (Arrays measured faster than one JSON document
+ * through json_to_recordset, which PostgreSQL parses once as json and again per record as jsonb:
+ * 3.9 s against 4.9 s for 222,000 records in batches of 2,000.)
  */
-function recordsJson(records: readonly RecordWrite[], slots: readonly number[]): string {
-  const parts = records.map((record) => {
-    const uniques = slots.map((slot, i) => `,"u${i}":${JSON.stringify(record.uniques[slot] ?? null)}`).join('')
-    return `{"i":${JSON.stringify(record.id)},"d":${record.data}${uniques}}`
-  })
-  return `[${parts.join(',')}]`
+function recordsSource(records: readonly RecordWrite[], slots: readonly number[], first: number): { sql: string; params: unknown[] } {
+  const types = ['uuid', 'jsonb', ...slots.map(() => 'text')]
+  const arrays = types.map((type, i) => `$${first + i}::${type}[]`)
+  const columns = ['i', 'd', ...slots.map((_, i) => `u${i}`)]
+  return {
+    sql: `unnest(${arrays.join(', ')}) AS v(${columns.join(', ')})`,
+    params: [records.map((record) => record.id), records.map((record) => record.data), ...slots.map((slot) => records.map((record) => record.uniques[slot] ?? null))],
+  }
 }
-
-const recordsetColumns = (slots: readonly number[]) => `i uuid, d jsonb${slots.map((_, i) => `, u${i} text`).join('')}`
 
 /**
  * Inserts records in one statement; returns the ids written. With `skipTaken`, a record
@@ -77,12 +78,13 @@ export async function insertRecords(
 ): Promise<Set<string>> {
   if (records.length === 0) return new Set()
   const slots = slotsOf(definition)
+  const source = recordsSource(records, slots, 5)
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO custom_object_records (tenant_id, definition_id, entity_id, created_by, updated_by, id, data${slots.map((slot) => `, unique_${slot}`).join('')})
      SELECT $1, $2, $3, $4, $4, v.i, v.d${slots.map((_, i) => `, v.u${i}`).join('')}
-     FROM json_to_recordset($5::json) AS v(${recordsetColumns(slots)})
+     FROM ${source.sql}
      ${skipTaken ? 'ON CONFLICT DO NOTHING RETURNING id' : ''}`,
-    [definition.tenantId, definition.id, definition.entityId, userId, recordsJson(records, slots)],
+    [definition.tenantId, definition.id, definition.entityId, userId, ...source.params],
   )
   // Without skipTaken every record was written (or the statement failed).
   return new Set(skipTaken ? rows.map((row) => row.id) : records.map((record) => record.id))
@@ -107,13 +109,14 @@ export async function updateRecords(
 ): Promise<Map<string, StoredRecord>> {
   if (records.length === 0) return new Map()
   const slots = slotsOf(definition)
+  const source = recordsSource(records, slots, 4)
   const { rows } = await db.query<RecordRow>(
     `UPDATE custom_object_records r SET data = v.d, version = r.version + 1, updated_by = $3, updated_at = date_trunc('milliseconds', now())
        ${slots.map((slot, i) => `, unique_${slot} = v.u${i}`).join('')}
-     FROM json_to_recordset($4::json) AS v(${recordsetColumns(slots)})
+     FROM ${source.sql}
      WHERE r.tenant_id = $1 AND r.definition_id = $2 AND r.id = v.i
      RETURNING ${RECORD_COLUMNS}`,
-    [definition.tenantId, definition.id, userId, recordsJson(records, slots)],
+    [definition.tenantId, definition.id, userId, ...source.params],
   )
   return new Map(rows.map((row) => [row.id, toRecord(row)]))
 }

@@ -9,6 +9,7 @@ import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { BATCH_ROWS } from '../../src/objects/bulk-run.ts'
 import type { HttpResponse } from '../helpers/http.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
@@ -429,27 +430,28 @@ describe('custom object bulk jobs', () => {
 
   test('files of several batches: rows numbered across batches, a duplicate across a batch boundary refused, counts add up', async () => {
     await define(server, { Fleet: vehicle('Fleet') })
-    const count = 5200
-    // lines[k] is row k + 1; batches of 2000 rows: rows 2-2001, 2002-4001, 4002-5201.
+    const batch = BATCH_ROWS
+    const count = 2 * batch + 1200
+    // lines[k] is row k + 1; batches of `batch` rows: rows 2 to batch + 1, then batch + 2 to 2 * batch + 1, then the rest.
     const lines = ['VIN__c,make__c,seats__c', ...Array.from({ length: count }, (_, i) => `F${i},Fleet,${(i % 9) + 1}`)]
-    lines[2000] = 'F1999,Fleet,0' // row 2001, the last of batch 1: under the minimum
-    lines[2001] = 'F0,Fleet,1' // row 2002, the first of batch 2: row 2's VIN, written by batch 1
-    lines[4002] = 'F4000,Fleet,2' // row 4003: row 4002's VIN, in the same batch
+    lines[batch] = `F${batch - 1},Fleet,0` // the last row of batch 1: under the minimum
+    lines[batch + 1] = 'F0,Fleet,1' // the first row of batch 2: row 2's VIN, written by batch 1
+    lines[2 * batch + 2] = `F${2 * batch},Fleet,2` // the previous row's VIN, in the same batch (3)
     const created = await runFileJob(server, 'Fleet', 'create', lines.join('\n'))
     assert.equal(created.job.status, 'completed')
     assert.equal(created.job.recordsProcessed, count)
     assert.deepEqual(
       created.errors.map((error: JobError) => [error.row, error.code, error.record.VIN__c]),
       [
-        [2001, 71012523, 'F1999'],
-        [2002, 71012530, 'F0'],
-        [4003, 71012530, 'F4000'],
+        [batch + 1, 71012523, `F${batch - 1}`],
+        [batch + 2, 71012530, 'F0'],
+        [2 * batch + 3, 71012530, `F${2 * batch}`],
       ],
     )
     const stored = await storedRecords(server, tenantId, 'Fleet')
     assert.equal(stored.length, count - 3)
     assert.equal(stored.find((record) => record.data.VIN__c === 'F0')!.data.seats__c, 1)
-    assert.equal(stored.find((record) => record.data.VIN__c === 'F4000')!.data.seats__c, 5)
+    assert.equal(stored.find((record) => record.data.VIN__c === `F${2 * batch}`)!.data.seats__c, ((2 * batch) % 9) + 1)
 
     const update = ['Id,VIN__c,make__c,seats__c', ...stored.map((record) => `${record.id},${record.data.VIN__c},Fleet,9`), `${NO_SUCH_ID},FX,Fleet,9`]
     const updated = await runFileJob(server, 'Fleet', 'update', update.join('\n'))
