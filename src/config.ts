@@ -215,6 +215,12 @@ export const settings = {
     'How long Data Query result files are kept.',
     int(1, 3650),
   ),
+  customObjectMaxRecords: setting(
+    'ZJOBS_CO_MAX_RECORDS',
+    '10000000',
+    'Most records one custom object may hold (Zuora: 10,000,000).',
+    int(1),
+  ),
   warehouseDatabaseUrl: setting(
     'ZJOBS_WAREHOUSE_DATABASE_URL',
     '',

@@ -30,7 +30,7 @@ type Context = JobContext<BulkParams, BulkProgress>
 /** How a job ends when a batch was skipped for a stop or cancel request. */
 const ended = (next: 'stop' | 'cancel'): JobOutcome<BulkResult> => ({ state: next === 'cancel' ? 'cancelled' : 'stopped' })
 
-export function bulkJobKind(deps: Pick<JobDeps, 'files'>): JobKind<BulkParams, BulkProgress, BulkResult> {
+export function bulkJobKind(deps: Pick<JobDeps, 'files' | 'config'>): JobKind<BulkParams, BulkProgress, BulkResult> {
   return {
     kind: BULK_KIND,
     maxRunningPerTenant: MAX_ACTIVE_JOBS,
@@ -68,11 +68,11 @@ async function runDelete(context: Context): Promise<JobOutcome<BulkResult>> {
   }
 }
 
-async function runFile(context: Context, deps: Pick<JobDeps, 'files'>): Promise<JobOutcome<BulkResult>> {
+async function runFile(context: Context, deps: Pick<JobDeps, 'files' | 'config'>): Promise<JobOutcome<BulkResult>> {
   const { job } = context
   const file = job.params.fileId ? await deps.files.read(job.tenantId, job.params.fileId) : undefined
   if (!file) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.notFound), 'The uploaded file is missing.'))
-  const state: BatchState = { schema: await currentSchema(context) }
+  const state: BatchState = { schema: await currentSchema(context), maxRecords: deps.config.customObjectMaxRecords }
   let header: Header | undefined
   let batch: CsvRow[] = []
   let ids = new Set<string>()
@@ -145,9 +145,11 @@ interface RowError {
   record: Record<string, string>
 }
 
-/** The definition batches are read against; a batch finding it changed reads again. */
+/** What the batches are written under: the definition they are read against (a batch finding it changed reads again), the limit. */
 interface BatchState {
   schema: RecordSchema
+  /** Most records the object may hold. */
+  maxRecords: number
 }
 
 interface PreparedBatch {
@@ -199,7 +201,7 @@ async function writeBatch(tx: PoolClient, context: Context, state: BatchState, h
   const userId = job.createdBy ?? ''
   const records = writes.map((write) => write.write)
   if (job.params.operation === 'create') {
-    const { refused } = await insertBatch(tx, schema.definition, records, userId)
+    const { refused } = await insertBatch(tx, schema.definition, records, userId, state.maxRecords)
     for (const { row, write } of writes) if (refused.has(write.id)) refuse(row, refused.get(write.id)!)
   } else {
     const { updated, refused } = await updateBatch(tx, schema.definition, records, userId)

@@ -71,7 +71,7 @@ export async function recordRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: CreatedRecords, ...errors },
       },
     },
-    async (request) => createRecordsFor(deps.db, callerOf(request), request.params.object, request.body),
+    async (request) => createRecordsFor(deps.db, callerOf(request), request.params.object, request.body, deps.config.customObjectMaxRecords),
   )
 
   app.get<{ Params: Static<typeof RecordParams> }>(

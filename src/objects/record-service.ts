@@ -87,7 +87,13 @@ export async function getRecordFor(db: Db, caller: Caller, object: string, id: s
 }
 
 /** Creates up to 1000 records: all or none, or (allowPartialSuccess) the valid ones. */
-export async function createRecordsFor(db: Db, caller: Caller, object: string, body: { records: unknown[]; allowPartialSuccess?: boolean }) {
+export async function createRecordsFor(
+  db: Db,
+  caller: Caller,
+  object: string,
+  body: { records: unknown[]; allowPartialSuccess?: boolean },
+  maxRecords: number,
+) {
   requireRecordAccess(caller, 'create')
   const partial = body.allowPartialSuccess === true
   if (body.records.length > MAX_BATCH) {
@@ -105,7 +111,7 @@ export async function createRecordsFor(db: Db, caller: Caller, object: string, b
       throw rejected('Unabled to create object records due to invalid request.', [...problems.keys()].sort((a, b) => a - b).map(detail))
     }
     const writes = values.flatMap((record, index) => (record && !problems.has(index) ? [{ index, write: toWrite(schema, newRecordId(), record) }] : []))
-    const { inserted, refused } = await insertBatch(tx, schema.definition, writes.map((w) => w.write), caller.principal.user.id)
+    const { inserted, refused } = await insertBatch(tx, schema.definition, writes.map((w) => w.write), caller.principal.user.id, maxRecords)
     for (const { index, write } of writes) if (refused.has(write.id)) problems.set(index, refused.get(write.id)!)
     if (!partial && problems.size > 0) {
       throw rejected('Unabled to create object records due to invalid request.', [...problems.keys()].sort((a, b) => a - b).map(detail))

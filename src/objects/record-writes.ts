@@ -33,16 +33,48 @@ async function uniqueProblems(
 }
 
 /**
- * Inserts what it can; the refused records (unique values taken, first one wins) with their
- * problem. A plain INSERT first (ON CONFLICT costs every row a speculative insertion), again
- * skipping taken values only when a unique index refused it.
+ * How many more records the object may hold. Its count's row stays locked until the
+ * transaction ends, so concurrent writers of one object take turns from here and none
+ * overshoots (migration 0010 keeps the count).
+ */
+async function room(tx: PoolClient, definition: Definition, maxRecords: number): Promise<number> {
+  const { rows } = await tx.query<{ records: string }>(
+    `INSERT INTO custom_object_record_counts AS c (tenant_id, definition_id, records) VALUES ($1, $2, 0)
+     ON CONFLICT (tenant_id, definition_id) DO UPDATE SET records = c.records RETURNING records`,
+    [definition.tenantId, definition.id],
+  )
+  return Math.max(0, maxRecords - Number(rows[0].records))
+}
+
+/**
+ * Inserts what it can; the refused records (past the object's limit of `maxRecords`, or unique
+ * values taken, first one wins) with their problem. A plain INSERT first (ON CONFLICT costs
+ * every row a speculative insertion), again skipping taken values only when a unique index
+ * refused it.
  */
 export async function insertBatch(
+  tx: PoolClient,
+  definition: Definition,
+  all: readonly RecordWrite[],
+  userId: string,
+  maxRecords: number,
+): Promise<{ inserted: Set<string>; refused: Map<string, Problem> }> {
+  const fits = await room(tx, definition, maxRecords)
+  const writes = all.slice(0, fits)
+  const { inserted, refused } = await insertUnique(tx, definition, writes, userId)
+  // Zuora's record error codes have no service limit: a business rule (71012530), as a unique value taken.
+  const full = { code: RecordCode.rule, message: `Service limit reached: object [${definition.object}] holds at most ${maxRecords} records.` }
+  for (const write of all.slice(fits)) refused.set(write.id, full)
+  return { inserted, refused }
+}
+
+async function insertUnique(
   tx: PoolClient,
   definition: Definition,
   writes: readonly RecordWrite[],
   userId: string,
 ): Promise<{ inserted: Set<string>; refused: Map<string, Problem> }> {
+  if (writes.length === 0) return { inserted: new Set(), refused: new Map() }
   const unique = Object.keys(definition.stored.uniqueSlots).length > 0
   if (unique) await tx.query('SAVEPOINT co_insert_batch')
   let inserted: Set<string> | undefined
