@@ -12,9 +12,10 @@
 // a watchdog interrupts it.
 //
 // Rows whose text COPY cannot write (a separator of more than one byte), JSON Lines on the
-// embedded database (see copyText), and sinks that take rows rather than text, go through a cursor: inside the transaction on a PostgreSQL server;
-// on the embedded database declared WITH HOLD, so the transaction commits at once (other work
-// takes turns between FETCHes), its values printed in the sandbox where the time zone matters.
+// embedded database (see copyText), and sinks that take rows rather than text, go through a
+// cursor: inside the transaction on a PostgreSQL server; on the embedded database declared
+// WITH HOLD, so the transaction commits at once (other work takes turns between FETCHes), its
+// values printed in the sandbox where the time zone matters.
 import { randomBytes } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import { to as copyTo } from 'pg-copy-streams'

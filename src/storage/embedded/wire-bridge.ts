@@ -192,11 +192,15 @@ class BridgeConnection {
       if (this.#closed) await this.#abandon()
       else if (!unitOpen && !db.isInTransaction()) this.#bridge.release(this)
     }
-    // Other connections may take the database while this one's output is sent.
-    if (spill) await spill.sendTo(this.#socket).catch((error) => {
+    // Other connections may take the database while this one's output is sent (or, after a
+    // failure, the file is only closed).
+    if (!spill) return
+    try {
+      await spill.sendTo(this.#socket)
+    } catch (error) {
       this.#bridge.reportError(error)
       this.#socket.destroy()
-    })
+    }
   }
 
   #close(): void {
