@@ -50,19 +50,28 @@ export const slotsOf = (definition: Definition): number[] => Object.values(defin
 
 /**
  * The records as unnest's arrays from parameter `$first` on: ids, data (jsonb), then each unique
- * slot's values, read as `v(i, d, u0, u1...)`. (Arrays measured faster than one JSON document
- * through json_to_recordset, which PostgreSQL parses once as json and again per record as jsonb:
- * 3.9 s against 4.9 s for 222,000 records in batches of 2,000.)
+ * slot's values, read as `v(i, d, u0, u1...)`. Ids and data travel as one text each, split by
+ * PostgreSQL: JSON text never holds a raw control character (JSON escapes them), so U+001E
+ * separates records safely, and no value is quoted into an array literal (that escaping was
+ * a tenth of a bulk job's JavaScript). Arrays measured faster than one JSON document through
+ * json_to_recordset, which PostgreSQL parses as json and again per record as jsonb: 3.9 s
+ * against 4.9 s for 222,000 records in batches of 2,000.
  */
 function recordsSource(records: readonly RecordWrite[], slots: readonly number[], first: number): { sql: string; params: unknown[] } {
-  const types = ['uuid', 'jsonb', ...slots.map(() => 'text')]
-  const arrays = types.map((type, i) => `$${first + i}::${type}[]`)
+  const uniques = slots.map((_, i) => `$${first + 2 + i}::text[]`)
+  const arrays = [`string_to_array($${first}, ',')::uuid[]`, `string_to_array($${first + 1}, E'\\x1e')::jsonb[]`, ...uniques]
   const columns = ['i', 'd', ...slots.map((_, i) => `u${i}`)]
   return {
     sql: `unnest(${arrays.join(', ')}) AS v(${columns.join(', ')})`,
-    params: [records.map((record) => record.id), records.map((record) => record.data), ...slots.map((slot) => records.map((record) => record.uniques[slot] ?? null))],
+    params: [
+      records.map((record) => record.id).join(','),
+      records.map((record) => record.data).join(RECORD_SEPARATOR),
+      ...slots.map((slot) => records.map((record) => record.uniques[slot] ?? null)),
+    ],
   }
 }
+
+const RECORD_SEPARATOR = '\x1e'
 
 /**
  * Inserts records in one statement; returns the ids written. With `skipTaken`, a record
