@@ -3,6 +3,7 @@
 // writes rows. Every stage streams with backpressure: memory stays flat whatever the size.
 import { randomInt } from 'node:crypto'
 import { PassThrough, pipeline, Transform, type Duplex, type Readable } from 'node:stream'
+import { drainedOrClosed } from '../../platform/streams.ts'
 import type { ResultColumn, ResultRow } from './columns.ts'
 import { gzipStage, zipStage } from './compression.ts'
 import { encryptionStage } from './encryption.ts'
@@ -165,17 +166,4 @@ function byteCounter(): { stage: Transform; bytes(): number } {
     },
   })
   return { stage, bytes: () => bytes }
-}
-
-/** Resolves when `stream` wants more, or is closed (destroyed by a failure somewhere in the pipeline). */
-function drainedOrClosed(stream: PassThrough): Promise<void> {
-  return new Promise((resolve) => {
-    const settle = () => {
-      stream.off('drain', settle)
-      stream.off('close', settle)
-      resolve()
-    }
-    stream.on('drain', settle)
-    stream.on('close', settle)
-  })
 }

@@ -19,6 +19,7 @@ import { createReadStream, openSync, unlinkSync, writeSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { drainedOrClosed } from '../../platform/streams.ts'
 
 const SSL_REQUEST = 80877103
 const GSSENC_REQUEST = 80877104
@@ -229,18 +230,6 @@ class BridgeConnection {
 }
 
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4])
-
-function drainedOrClosed(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const settle = () => {
-      socket.off('drain', settle)
-      socket.off('close', settle)
-      resolve()
-    }
-    socket.on('drain', settle)
-    socket.on('close', settle)
-  })
-}
 
 /** An unnamed file (unlinked at once: nothing stays behind, whatever happens) that output waits in. */
 class SpillFile {
