@@ -59,6 +59,8 @@ export async function insertBatch(
   userId: string,
   maxRecords: number,
 ): Promise<{ inserted: Set<string>; refused: Map<string, Problem> }> {
+  // Nothing to write: no need to lock the object's count.
+  if (all.length === 0) return { inserted: new Set(), refused: new Map() }
   const fits = await room(tx, definition, maxRecords)
   const writes = all.slice(0, fits)
   const { inserted, refused } = await insertUnique(tx, definition, writes, userId)

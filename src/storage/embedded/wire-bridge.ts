@@ -17,7 +17,6 @@ import type { PGlite } from '@electric-sql/pglite'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, openSync, unlinkSync, writeSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { drainedOrClosed } from '../../platform/streams.ts'
 
@@ -46,7 +45,7 @@ export class WireBridge {
   /** Where output that does not fit a socket's buffer waits (see SPILL_AFTER_BYTES). */
   readonly spillDir: string
 
-  constructor(db: PGlite, onError: (error: unknown) => void = () => {}, spillDir = tmpdir()) {
+  constructor(db: PGlite, onError: (error: unknown) => void, spillDir: string) {
     this.#db = db
     this.#onError = onError
     this.spillDir = spillDir
