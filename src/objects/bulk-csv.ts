@@ -1,24 +1,25 @@
 // Bulk job files: UTF-8 CSV, a header of field API names (Id first thing in an update
-// file), one record per row. Read as a stream (csv-parse) at upload, to refuse a malformed
-// file at once, and again by the job, batch by batch.
-import { parse, type Options } from 'csv-parse'
-import { parse as parseSync } from 'csv-parse/sync'
+// file), one record per row. Checked byte by byte as the upload arrives, to refuse a
+// malformed file at once, and parsed (Papa Parse) by the job, batch by batch.
+import Papa from 'papaparse'
+import { isUtf8 } from 'node:buffer'
 import { Transform, type Readable } from 'node:stream'
 import { isSystemField } from './definitions.ts'
 import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
-import { applyDefaults, missingRequired, type RecordSchema, type Values } from './record-values.ts'
-import { convertCsv } from './values.ts'
+import { missingRequired, type RecordSchema, type Values } from './record-values.ts'
+import type { Field } from './fields.ts'
+import { convertCsv, type StoredValue } from './values.ts'
 
 /** Zuora's limit on a bulk job file. */
 export const MAX_FILE_BYTES = 15 * 1024 * 1024
 
 export type Operation = 'create' | 'update' | 'delete'
 
-// A UTF-8 byte order mark is dropped (spreadsheets write one); records are counted from the
-// header (row 1); blank lines are no records.
-const CSV_OPTIONS: Options = { bom: true, relax_column_count: true, skip_empty_lines: true }
-
-export const csvParser = () => parse(CSV_OPTIONS)
+// Comma-separated (never guessed); a UTF-8 byte order mark is dropped (spreadsheets write
+// one); records end at the line end the file uses (CRLF, LF or CR: the first one seen);
+// blank lines are no records; rows may differ in length (a row of the wrong length is that
+// row's error, not the file's). Records are counted from the header (row 1).
+const CSV_OPTIONS = { delimiter: ',', skipEmptyLines: true } as const
 
 /** A file problem: 400 with objectJob.file (71013620) or objectJob.file.headers (710137xx). */
 export const fileError = (message: string, category: CoCategory = CoCategory.invalid) =>
@@ -40,32 +41,42 @@ export function byteLimit(maxBytes: number): Transform {
   })
 }
 
-/** Passes bytes through, failing at the first byte sequence that is not UTF-8. */
+/**
+ * Passes bytes through, failing at the first byte sequence that is not UTF-8. Checked in
+ * place (no text is decoded: an upload's worth of strings would be garbage); a character cut
+ * between two chunks is checked with the next one.
+ */
 export function utf8Check(): Transform {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
   let first = true
+  let cut = Buffer.alloc(0)
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       if (first && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
         return done(new NotUtf8('The file is UTF-16 (it starts with a UTF-16 byte order mark): upload it as UTF-8.'))
       }
       first = false
-      try {
-        decoder.decode(chunk, { stream: true })
-        done(null, chunk)
-      } catch {
-        done(new NotUtf8('The file is not valid UTF-8.'))
-      }
+      const bytes = cut.length > 0 ? Buffer.concat([cut, chunk]) : chunk
+      const whole = wholeCharacters(bytes)
+      if (!isUtf8(bytes.subarray(0, whole))) return done(new NotUtf8('The file is not valid UTF-8.'))
+      cut = Buffer.from(bytes.subarray(whole))
+      done(null, chunk)
     },
     flush(done) {
-      try {
-        decoder.decode()
-        done()
-      } catch {
-        done(new NotUtf8('The file is not valid UTF-8: it ends inside a character.'))
-      }
+      done(cut.length > 0 ? new NotUtf8('The file is not valid UTF-8: it ends inside a character.') : null)
     },
   })
+}
+
+/** How many bytes of `bytes` hold whole characters: a multi-byte character cut at the end is left out. */
+function wholeCharacters(bytes: Buffer): number {
+  // A character is at most 4 bytes: its lead byte is among the last 3 if it is cut.
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]
+    if ((byte & 0xc0) === 0x80) continue
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
+    return length > back ? bytes.length - back : bytes.length
+  }
+  return bytes.length
 }
 
 /** A file that is not CSV (a quote out of place, a quoted field never closed). */
@@ -94,7 +105,7 @@ export function csvShape(onHeader: (names: string[]) => void): Transform {
   let header: Buffer[] | undefined = []
   /** The first record, if `bytes` (up to a record's end) hold one (blank lines do not). */
   const takeHeader = (bytes: Buffer): Buffer[] | undefined => {
-    const names = (parseSync(bytes, CSV_OPTIONS) as string[][])[0]
+    const names = Papa.parse<string[]>(bytes.toString('utf8'), CSV_OPTIONS).data[0]
     if (!names) return []
     onHeader(names)
     return undefined
@@ -200,33 +211,52 @@ export type RowResult = { id?: string; values: Values } | { problem: Problem }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
- * A row's record: every column converted, missing columns at their defaults (also on
- * update: an update file replaces the custom fields), required fields present. An empty
- * cell is no value.
+ * Reads the rows of a file against one definition: a row's record has every column
+ * converted, missing columns at their defaults (also on update: an update file replaces the
+ * custom fields), required fields present, its values in the definition's field order. An
+ * empty cell is no value. What each column is, and which defaults apply, is worked out
+ * once, not per row.
  */
-export function readRow(schema: RecordSchema, header: Header, cells: string[]): RowResult {
-  if (cells.length !== header.columns.length) {
-    return { problem: { code: RecordCode.invalid, message: `The row has ${cells.length} values; the header has ${header.columns.length} columns.` } }
-  }
-  const values: Values = {}
-  let id: string | undefined
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i]
-    if (i === header.idColumn) {
-      if (!UUID.test(cell.trim())) return { problem: { code: RecordCode.invalid, message: `Id [${cell}] is not a record id (a 36-character UUID).` } }
-      id = cell.trim().toLowerCase()
-      continue
+export function rowReader(schema: RecordSchema, header: Header): (cells: string[]) => RowResult {
+  const columns = header.columns.length
+  const fields: (Field | undefined)[] = header.columns.map((name) => schema.fields.get(name))
+  // Each field in the definition's order, with its column or else its default: records are
+  // built in that order, as their JSON text keeps them.
+  const given = new Set(header.columns)
+  const order = [...schema.fields.keys()].map((name) => ({
+    name,
+    column: header.columns.indexOf(name),
+    default: given.has(name) ? undefined : schema.defaults.get(name),
+  }))
+  const { object } = schema.definition
+  return (cells) => {
+    if (cells.length !== columns) {
+      return { problem: { code: RecordCode.invalid, message: `The row has ${cells.length} values; the header has ${columns} columns.` } }
     }
-    if (cell === '') continue
-    const field = schema.fields.get(header.columns[i])
-    if (!field) return { problem: { code: RecordCode.unknownField, message: `Field [${header.columns[i]}] is no longer a field of [${schema.definition.object}].` } }
-    const converted = convertCsv(field, cell)
-    if ('problem' in converted) return converted
-    values[field.name] = converted.value
+    const converted: (StoredValue | undefined)[] = new Array(columns)
+    let id: string | undefined
+    for (let i = 0; i < columns; i++) {
+      const cell = cells[i]
+      if (i === header.idColumn) {
+        if (!UUID.test(cell.trim())) return { problem: { code: RecordCode.invalid, message: `Id [${cell}] is not a record id (a 36-character UUID).` } }
+        id = cell.trim().toLowerCase()
+        continue
+      }
+      if (cell === '') continue
+      const field = fields[i]
+      if (!field) return { problem: { code: RecordCode.unknownField, message: `Field [${header.columns[i]}] is no longer a field of [${object}].` } }
+      const result = convertCsv(field, cell)
+      if ('problem' in result) return result
+      converted[i] = result.value
+    }
+    const values: Values = {}
+    for (const field of order) {
+      const value = field.column >= 0 ? converted[field.column] : field.default
+      if (value !== undefined) values[field.name] = value
+    }
+    const missing = missingRequired(schema, values)
+    return missing ? { problem: missing } : { id, values }
   }
-  applyDefaults(schema, values, new Set(header.columns))
-  const missing = missingRequired(schema, values)
-  return missing ? { problem: missing } : { id, values }
 }
 
 /** The row as reported in /errors: header names to cells (an Id that is no UUID left out). */
@@ -244,38 +274,80 @@ export function rowRecord(header: Header, cells: string[]): Record<string, strin
 }
 
 /**
- * Records of a CSV stream with their row numbers, in groups as parsed (one await per group,
- * not per record); parse errors reject.
+ * Records of a CSV stream with their row numbers, in groups: the whole records of each chunk
+ * of the stream (one await per group, not per record), read as the consumer asks, so memory
+ * holds a chunk or two of the file whatever its size. Records end at the line end the file
+ * uses, the first one outside quotes; each group's text is parsed whole by Papa Parse (its
+ * own streaming mode guesses the line end of every file from its first chunk, however
+ * short). A file that is not CSV (the upload's check lets none through) rejects with NotCsv.
  */
 export async function* csvRows(input: Readable): AsyncGenerator<CsvRow[]> {
-  const parser = csvParser()
+  // Decoded as a stream: a character split between two chunks is joined before parsing.
+  input.setEncoding('utf8')
   let row = 0
-  let group: CsvRow[] = []
-  const grouper = new Transform({
-    readableObjectMode: true,
-    writableObjectMode: true,
-    transform(cells: string[], _encoding, done) {
-      group.push({ row: ++row, cells })
-      if (group.length < GROUP_ROWS) return done()
-      const full = group
-      group = []
-      done(null, full)
-    },
-    flush(done) {
-      done(null, group.length > 0 ? group : null)
-    },
-  })
-  input.on('error', (error) => parser.destroy(error))
-  parser.on('error', (error) => grouper.destroy(error))
-  input.pipe(parser).pipe(grouper)
-  for await (const rows of grouper as AsyncIterable<CsvRow[]>) yield rows
+  let text = ''
+  let started = false
+  let newline: LineEnd | undefined
+  const records = (block: string): CsvRow[] => {
+    const parsed = Papa.parse<string[]>(block, { ...CSV_OPTIONS, newline: newline ?? '\n' })
+    const quotes = parsed.errors.find((error) => error.type === 'Quotes')
+    if (quotes) throw new NotCsv(`The file is not valid CSV: ${quotes.message} (record ${row + (quotes.row ?? 0) + 1}).`)
+    return parsed.data.map((cells) => ({ row: ++row, cells }))
+  }
+  for await (const chunk of input as AsyncIterable<string>) {
+    text += started || chunk.charCodeAt(0) !== 0xfeff ? chunk : chunk.slice(1)
+    started ||= chunk.length > 0
+    newline ??= lineEnd(text, false)
+    const end = newline ? wholeRecords(text, newline) : 0
+    if (end === 0) continue
+    const group = records(text.slice(0, end))
+    text = text.slice(end)
+    if (group.length > 0) yield group
+  }
+  newline ??= lineEnd(text, true)
+  const rest = records(text)
+  if (rest.length > 0) yield rest
 }
 
-const GROUP_ROWS = 500
+type LineEnd = '\r\n' | '\n' | '\r'
 
-/** A csv-parse error as the client reads it. */
-export function csvProblem(error: unknown): string | undefined {
-  const csv = error as { code?: string; message?: string }
-  if (typeof csv.code !== 'string' || !csv.code.startsWith('CSV_')) return undefined
-  return `The file is not valid CSV: ${csv.message ?? csv.code}`
+const QUOTE_CHAR = 0x22
+
+/** The first line end outside quotes; undefined if none yet (or, before the `last` text, a CR that may come before an LF). */
+function lineEnd(text: string, last: boolean): LineEnd | undefined {
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (char === QUOTE_CHAR) quoted = !quoted
+    else if (quoted) continue
+    else if (char === LF) return '\n'
+    else if (char === CR) {
+      if (i + 1 < text.length) return text.charCodeAt(i + 1) === LF ? '\r\n' : '\r'
+      return last ? '\r' : undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * Where the whole records of `text` end: after its last line end outside quotes (a quote
+ * opens or closes a quoted field, a doubled one inside it does both). Jumps from quote to
+ * line end to quote with indexOf rather than looking at every character.
+ */
+function wholeRecords(text: string, newline: LineEnd): number {
+  let end = 0
+  let at = 0
+  let quote = text.indexOf('"')
+  for (;;) {
+    if (quote >= 0 && quote < at) quote = text.indexOf('"', at)
+    const line = text.indexOf(newline, at)
+    if (line < 0) return end
+    if (quote < 0 || line < quote) {
+      end = at = line + newline.length
+      continue
+    }
+    const close = text.indexOf('"', quote + 1)
+    if (close < 0) return end
+    at = close + 1
+  }
 }

@@ -8,7 +8,7 @@ import { ApiError } from '../platform/errors.ts'
 import { newUuid, UUID } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
-import { byteLimit, csvProblem, csvShape, fileError, MAX_FILE_BYTES, NotCsv, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
+import { byteLimit, csvShape, fileError, MAX_FILE_BYTES, NotCsv, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
 import { findDefinition, findDefinitionById } from './definition-store.ts'
 import { asUuid, NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, Resource } from './errors.ts'
@@ -350,8 +350,6 @@ async function storeFile(files: FileStore, job: BulkJob, body: Readable, onHeade
     if (error instanceof ApiError) throw error
     if (error instanceof TooLarge) throw tooLarge()
     if (error instanceof NotUtf8 || error instanceof NotCsv) throw fileError(error.message)
-    const message = csvProblem(error)
-    if (message) throw fileError(message)
     if (!body.readableEnded) throw fileError('The upload ended before the whole file arrived.')
     throw error
   } finally {

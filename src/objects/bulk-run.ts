@@ -6,7 +6,7 @@
 import type { PoolClient } from 'pg'
 import type { JobDeps } from '../jobs/registry.ts'
 import { JobFailure, type JobContext, type JobKind, type JobOutcome, type Next } from '../jobs/types.ts'
-import { csvProblem, csvRows, readHeader, readRow, rowRecord, type CsvRow, type Header } from './bulk-csv.ts'
+import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './bulk-csv.ts'
 import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './bulk-jobs.ts'
 import { findDefinitionById } from './definition-store.ts'
 import { code, CoCategory, Resource, type Problem } from './errors.ts'
@@ -19,9 +19,12 @@ import { FilterError } from './record-filter.ts'
 
 /**
  * Rows per batch (one transaction, one INSERT or UPDATE). A batch costs a handful of round
- * trips besides its write: 5,000 rows measured 10-20% faster than 2,000 on a 15 MB file.
+ * trips besides its write; its rows live until it commits, while the next batch is read (a
+ * batch that outlives two young-generation collections is garbage the old generation keeps).
+ * On a 15 MB file 2,000 rows took the time 5,000 did and peaked lower: 1.17x-1.28x of a
+ * quarter file's peak, against 1.27x-1.31x.
  */
-export const BATCH_ROWS = 5000
+export const BATCH_ROWS = 2000
 /** Records per delete statement. */
 export const DELETE_BATCH = 5000
 
@@ -114,8 +117,7 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files' | 'config'>
     if ((next = await flush()) !== 'continue' || (next = await settle()) !== 'continue') return ended(next)
   } catch (error) {
     await inFlight?.catch(() => {})
-    const message = csvProblem(error)
-    if (message) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.invalid), message))
+    if (error instanceof NotCsv) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.invalid), error.message))
     throw error
   } finally {
     file.stream.destroy()
@@ -168,11 +170,13 @@ const ROWS_PER_TURN = 25
 async function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): Promise<PreparedBatch> {
   const errors: RowError[] = []
   const writes: PreparedBatch['writes'] = []
-  for (const [index, row] of rows.entries()) {
+  const readRow = rowReader(schema, header)
+  for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % ROWS_PER_TURN === 0) await new Promise(setImmediate)
-    const result = readRow(schema, header, row.cells)
+    const row = rows[index]
+    const result = readRow(row.cells)
     if ('problem' in result) errors.push({ row: row.row, problem: result.problem, record: rowRecord(header, row.cells) })
-    else writes.push({ row, values: result.values, write: toWrite(schema, result.id ?? newRecordId(), result.values) })
+    else writes.push({ row, values: result.values, write: toWrite(schema, result.id ?? newRecordId(), result.values, true) })
   }
   return { rows, schema, errors, writes }
 }

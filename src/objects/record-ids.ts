@@ -9,6 +9,8 @@ let counter = 0
 // Random bytes drawn 8 KB at a time: one system call per thousand ids.
 const randomPool = randomFillSync(Buffer.alloc(8192))
 let poolAt = 0
+// Each id's bytes are put together here, then written out as text.
+const bytes = Buffer.alloc(16)
 
 export function newRecordId(): string {
   let ms = Date.now()
@@ -23,7 +25,6 @@ export function newRecordId(): string {
       counter = 0
     }
   }
-  const bytes = Buffer.alloc(16)
   randomPool.copy(bytes, 8, poolAt, poolAt + 8)
   poolAt += 8
   if (poolAt >= randomPool.length) {

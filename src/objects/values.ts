@@ -143,7 +143,8 @@ function checkString(field: Field, value: string): Converted {
   if (value === '') return problem(RecordCode.badString, `Field [${name}] cannot accept empty string.`)
   if (field.kind === 'multiselect') return checkMultiselect(field, value.split(';'))
   const maxLength = def.maxLength ?? DEFAULT_MAX_LENGTH
-  if ([...value].length > maxLength) {
+  // Characters, not UTF-16 units; a text no longer in units than the limit is within it.
+  if (value.length > maxLength && [...value].length > maxLength) {
     return problem(RecordCode.badString, `Field [${name}] exceeds the maximum length of ${maxLength} characters.`)
   }
   const invalid = (what: string) => problem(RecordCode.invalid, `Field [${name}]: input string "${value}" is not a valid ${what}.`)
