@@ -14,6 +14,8 @@ export interface Sizes {
   exportSeedAccounts: number
   /** Bytes of the custom-object CSV (at most 15 MB, Zuora's limit; x1 is a quarter). */
   bulkBytes: number
+  /** Rounds of the bulk create (zjobs, then the baseline); each side's best counts. */
+  bulkRounds: number
   /** Bytes of the RatePlanCharge backfill file (at most 4 MB, Zuora's limit). */
   backfillBytes: number
   /** Rate plan charges of the auto backfill. */
@@ -32,6 +34,7 @@ export const FULL: Sizes = {
   exportRows: 500_000,
   exportSeedAccounts: 250,
   bulkBytes: 15_000_000,
+  bulkRounds: 2,
   backfillBytes: 4_000_000,
   autoRows: 1_000_000,
   seedAccounts: 100_000,
@@ -47,6 +50,7 @@ export const QUICK: Sizes = {
   exportRows: 10_000,
   exportSeedAccounts: 50,
   bulkBytes: 500_000,
+  bulkRounds: 1,
   backfillBytes: 200_000,
   autoRows: 50_000,
   // 1/100: seeding is the slowest scenario per unit.
