@@ -59,7 +59,7 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
     workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive, interruptible: !!db.interrupt },
     // Jobs stream: their garbage is short-lived. Left alone, V8 grows the young generation to
     // 128 MB under a bulk job's allocation rate, all of it resident; at 16 MB a 15 MB bulk
-    // create peaked ~80 MB lower in the same time (docs/decisions.md, "Job thread memory").
+    // create peaked ~100 MB lower in the same time (docs/decisions.md, "Job thread memory").
     resourceLimits: { maxYoungGenerationSizeMb: JOB_THREAD_YOUNG_GENERATION_MB },
   })
   // Without its workers a process would accept jobs and never run them: fail loudly instead.
