@@ -92,11 +92,11 @@ const QUOTED = 2
 const QUOTE_IN_QUOTED = 3
 
 /**
- * Passes bytes through while checking their CSV shape byte by byte (the quoting rules
- * csv-parse holds a file to: a quote opens a field or doubles inside a quoted one, and a
- * closing quote ends the field), and hands the header row, parsed by csv-parse, to
- * `onHeader` (which may throw). An upload is refused as it arrives, without reading it
- * twice; the job parses it with csv-parse. UTF-8 never puts these bytes inside a character.
+ * Passes bytes through while checking their CSV shape byte by byte (the quoting rules: a
+ * quote opens a field or doubles inside a quoted one, and a closing quote ends the field),
+ * and hands the header row, parsed by Papa Parse, to `onHeader` (which may throw). An upload
+ * is refused as it arrives, without reading it twice; the job parses the rest (csvRows).
+ * UTF-8 never puts these bytes inside a character.
  */
 export function csvShape(onHeader: (names: string[]) => void): Transform {
   let state = FIELD_START
