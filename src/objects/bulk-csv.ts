@@ -285,27 +285,30 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvRow[]> {
   // Decoded as a stream: a character split between two chunks is joined before parsing.
   input.setEncoding('utf8')
   let row = 0
-  let text = ''
   let started = false
-  let newline: LineEnd | undefined
-  const records = (block: string): CsvRow[] => {
-    const parsed = Papa.parse<string[]>(block, { ...CSV_OPTIONS, newline: newline ?? '\n' })
+  const ends = new RecordEnds()
+  // The text of the record in progress, piece by piece (joined once it is whole).
+  let pending: string[] = []
+  const records = (text: string): CsvRow[] => {
+    const parsed = Papa.parse<string[]>(text, { ...CSV_OPTIONS, newline: ends.lineEnd })
     const quotes = parsed.errors.find((error) => error.type === 'Quotes')
     if (quotes) throw new NotCsv(`The file is not valid CSV: ${quotes.message} (record ${row + (quotes.row ?? 0) + 1}).`)
     return parsed.data.map((cells) => ({ row: ++row, cells }))
   }
   for await (const chunk of input as AsyncIterable<string>) {
-    text += started || chunk.charCodeAt(0) !== 0xfeff ? chunk : chunk.slice(1)
+    const piece = started || chunk.charCodeAt(0) !== 0xfeff ? chunk : chunk.slice(1)
     started ||= chunk.length > 0
-    newline ??= lineEnd(text, false)
-    const end = newline ? wholeRecords(text, newline) : 0
-    if (end === 0) continue
-    const group = records(text.slice(0, end))
-    text = text.slice(end)
+    const end = ends.find(piece)
+    if (end < 0) {
+      pending.push(piece)
+      continue
+    }
+    pending.push(piece.slice(0, end))
+    const group = records(pending.join(''))
+    pending = [piece.slice(end)]
     if (group.length > 0) yield group
   }
-  newline ??= lineEnd(text, true)
-  const rest = records(text)
+  const rest = records(pending.join(''))
   if (rest.length > 0) yield rest
 }
 
@@ -313,41 +316,70 @@ type LineEnd = '\r\n' | '\n' | '\r'
 
 const QUOTE_CHAR = 0x22
 
-/** The first line end outside quotes; undefined if none yet (or, before the `last` text, a CR that may come before an LF). */
-function lineEnd(text: string, last: boolean): LineEnd | undefined {
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i)
-    if (char === QUOTE_CHAR) quoted = !quoted
-    else if (quoted) continue
-    else if (char === LF) return '\n'
-    else if (char === CR) {
-      if (i + 1 < text.length) return text.charCodeAt(i + 1) === LF ? '\r\n' : '\r'
-      return last ? '\r' : undefined
-    }
-  }
-  return undefined
-}
-
 /**
- * Where the whole records of `text` end: after its last line end outside quotes (a quote
- * opens or closes a quoted field, a doubled one inside it does both). Jumps from quote to
- * line end to quote with indexOf rather than looking at every character.
+ * Finds where whole records end in text that arrives in pieces: after the last line end
+ * outside quotes (a quote opens or closes a quoted field, a doubled one inside it does both).
+ * The line end is the file's first one outside quotes. Each piece is looked at once, jumping
+ * from quote to line end to quote with indexOf, however long a record is.
  */
-function wholeRecords(text: string, newline: LineEnd): number {
-  let end = 0
-  let at = 0
-  let quote = text.indexOf('"')
-  for (;;) {
-    if (quote >= 0 && quote < at) quote = text.indexOf('"', at)
-    const line = text.indexOf(newline, at)
-    if (line < 0) return end
-    if (quote < 0 || line < quote) {
-      end = at = line + newline.length
-      continue
+class RecordEnds {
+  #newline: LineEnd | undefined
+  #quoted = false
+  /** The last piece ended with a CR outside quotes: a line end, or half of one. */
+  #cr = false
+
+  /** The file's line end (LF while none has been seen). */
+  get lineEnd(): LineEnd {
+    return this.#newline ?? (this.#cr ? '\r' : '\n')
+  }
+
+  /** Where in `piece` the whole records so far end (-1: not in this piece). */
+  find(piece: string): number {
+    let end = -1
+    let at = 0
+    if (this.#cr) {
+      this.#cr = false
+      const lf = piece.charCodeAt(0) === LF
+      this.#newline ??= lf ? '\r\n' : '\r'
+      if (this.#newline === '\r') end = 0
+      else if (lf) end = at = 1
     }
-    const close = text.indexOf('"', quote + 1)
-    if (close < 0) return end
-    at = close + 1
+    // Until the first line end, character by character (a CR may be one or begin one).
+    for (; this.#newline === undefined && at < piece.length; at++) {
+      const char = piece.charCodeAt(at)
+      if (char === QUOTE_CHAR) this.#quoted = !this.#quoted
+      else if (this.#quoted || (char !== LF && char !== CR)) continue
+      else if (char === LF) this.#newline = '\n'
+      else if (at + 1 === piece.length) {
+        this.#cr = true
+        return end
+      } else this.#newline = piece.charCodeAt(at + 1) === LF ? '\r\n' : '\r'
+      if (this.#newline) end = at + this.#newline.length
+    }
+    if (this.#newline === undefined) return end
+    if (end > at) at = end
+    const newline = this.#newline
+    let quote = -1
+    for (;;) {
+      if (this.#quoted) {
+        const close = piece.indexOf('"', at)
+        if (close < 0) return end
+        at = close + 1
+        this.#quoted = false
+        continue
+      }
+      if (quote < at) quote = piece.indexOf('"', at)
+      const line = piece.indexOf(newline, at)
+      if (line >= 0 && (quote < 0 || line < quote)) {
+        end = at = line + newline.length
+      } else if (quote >= 0) {
+        at = quote + 1
+        this.#quoted = true
+      } else {
+        // No quote and no line end left: a CR at the very end may begin a CRLF.
+        this.#cr = newline === '\r\n' && piece.length > at && piece.charCodeAt(piece.length - 1) === CR
+        return end
+      }
+    }
   }
 }
