@@ -314,8 +314,6 @@ export async function* csvRows(input: Readable): AsyncGenerator<CsvRow[]> {
 
 type LineEnd = '\r\n' | '\n' | '\r'
 
-const QUOTE_CHAR = 0x22
-
 /**
  * Finds where whole records end in text that arrives in pieces: after the last line end
  * outside quotes (a quote opens or closes a quoted field, a doubled one inside it does both).
@@ -347,7 +345,7 @@ class RecordEnds {
     // Until the first line end, character by character (a CR may be one or begin one).
     for (; this.#newline === undefined && at < piece.length; at++) {
       const char = piece.charCodeAt(at)
-      if (char === QUOTE_CHAR) this.#quoted = !this.#quoted
+      if (char === QUOTE) this.#quoted = !this.#quoted
       else if (this.#quoted || (char !== LF && char !== CR)) continue
       else if (char === LF) this.#newline = '\n'
       else if (at + 1 === piece.length) {
@@ -359,6 +357,7 @@ class RecordEnds {
     if (this.#newline === undefined) return end
     if (end > at) at = end
     const newline = this.#newline
+    // The next quote at or after `at` (Infinity: none in the rest of the piece).
     let quote = -1
     for (;;) {
       if (this.#quoted) {
@@ -368,11 +367,14 @@ class RecordEnds {
         this.#quoted = false
         continue
       }
-      if (quote < at) quote = piece.indexOf('"', at)
+      if (quote < at) {
+        quote = piece.indexOf('"', at)
+        if (quote < 0) quote = Infinity
+      }
       const line = piece.indexOf(newline, at)
-      if (line >= 0 && (quote < 0 || line < quote)) {
+      if (line >= 0 && line < quote) {
         end = at = line + newline.length
-      } else if (quote >= 0) {
+      } else if (quote !== Infinity) {
         at = quote + 1
         this.#quoted = true
       } else {
