@@ -3,7 +3,7 @@
 // HEADER, NULL '')` produces for the same rows, fed as node-postgres hands them over (text,
 // rowMode array); and a result file goes through the FileStore as the job will store it.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createSecretKey, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -149,7 +149,7 @@ describe('through the file store', () => {
   let tenantId: string
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'zjobs-result-files-'))
-    files = new FileStore({ db, blobs: new LocalBlobStore(root), signingKey: randomBytes(32), baseUrl: () => 'http://localhost' })
+    files = new FileStore({ db, blobs: new LocalBlobStore(root), signingKey: createSecretKey(randomBytes(32)), baseUrl: () => 'http://localhost' })
     tenantId = (await createTenant(db, { name: `output-${randomBytes(3).toString('hex')}` })).id
   })
   after(() => rmSync(root, { recursive: true, force: true }))

@@ -1,6 +1,7 @@
 // The file store: a file's bytes in a blob store (folder or S3 bucket), its metadata in the
 // `files` table, and the links clients download it from. A row is written only once the
 // bytes are stored, so no client ever sees half a file.
+import type { KeyObject } from 'node:crypto'
 import { join } from 'node:path'
 import { pipeline, Transform, type Readable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -66,7 +67,7 @@ export interface FileStoreOptions {
   db: Db
   blobs: BlobStore
   /** HMAC key of signed links (see signing.ts). */
-  signingKey: Buffer
+  signingKey: KeyObject
   /** Base URL clients reach this server at. */
   baseUrl: () => string
 }
@@ -74,7 +75,7 @@ export interface FileStoreOptions {
 export class FileStore {
   readonly #db: Db
   readonly #blobs: BlobStore
-  readonly #signingKey: Buffer
+  readonly #signingKey: KeyObject
   readonly #baseUrl: () => string
 
   constructor(options: FileStoreOptions) {
