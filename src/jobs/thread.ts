@@ -13,24 +13,12 @@ interface ThreadData {
   config: Config
   connection: PoolConfig
   databaseKind: Db['kind']
-  /** This process owns the embedded database: no other process runs jobs on it. */
+  /** This process started the embedded database: the jobs marked running are its last run's. */
   exclusive: boolean
-  /** The parent can interrupt the database (it owns an embedded one). */
-  interruptible: boolean
 }
 
-const { config, connection, databaseKind, exclusive, interruptible } = workerData as ThreadData
+const { config, connection, databaseKind, exclusive } = workerData as ThreadData
 const port = parentPort!
-
-let interruptions = 0
-const pendingInterrupts = new Map<number, () => void>()
-function interruptDatabase(): Promise<void> {
-  const id = ++interruptions
-  return new Promise((resolve) => {
-    pendingInterrupts.set(id, resolve)
-    port.postMessage({ type: 'interrupt-database', id })
-  })
-}
 const log = createLogger(config).child({ thread: 'jobs' })
 
 try {
@@ -38,8 +26,6 @@ try {
     connection,
     kind: databaseKind,
     maxConnections: config.workerConcurrency + 2,
-    // The thread that owns the embedded database restarts it on request.
-    interrupt: interruptible ? () => interruptDatabase() : undefined,
   })
   if (exclusive) {
     const released = await releaseAllRunning(db)
@@ -55,12 +41,8 @@ try {
     log,
   })
   worker.start()
-  port.on('message', async (message: { type: string; timeoutMs?: number; id?: number }) => {
+  port.on('message', async (message: { type: string; timeoutMs?: number }) => {
     if (message.type === 'wake') worker.wake()
-    if (message.type === 'database-interrupted') {
-      pendingInterrupts.get(message.id!)?.()
-      pendingInterrupts.delete(message.id!)
-    }
     if (message.type === 'stop') {
       await worker.stop(message.timeoutMs ?? config.shutdownTimeoutMs)
       await deps.close()

@@ -72,7 +72,7 @@ export class JobWorker implements JobSignals {
   start(): void {
     if (this.#limits.length === 0 || this.#options.concurrency === 0) return
     this.#slots = Array.from({ length: this.#options.concurrency }, () => this.#slot())
-    if (this.#options.db.kind === 'postgres') void this.#listen()
+    void this.#listen()
   }
 
   /** Look for work now rather than at the next poll. */
@@ -208,7 +208,7 @@ export class JobWorker implements JobSignals {
     )
   }
 
-  // On PostgreSQL, submissions from other processes wake this worker through NOTIFY.
+  // Submissions from other processes wake this worker through NOTIFY.
   async #listen(): Promise<void> {
     try {
       const client = new pg.Client(this.#options.db.connection)

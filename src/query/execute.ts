@@ -6,22 +6,19 @@
 //
 // The file's text is written by the database wherever it can be (parsing 80 columns into
 // JavaScript strings and joining them again cost up to five times COPY's time): `COPY (query)
-// TO STDOUT` in the sandbox, straight to the file. On the embedded database the COPY holds its
-// one session while it runs and its output waits in a file beside the database
-// (src/storage/embedded/wire-bridge.ts); PGlite has no statement_timeout, so past the deadline
-// a watchdog interrupts it.
+// TO STDOUT` in the sandbox, straight to the file. Rows whose text COPY cannot write (a
+// separator of more than one byte) and sinks that take rows rather than text go through a
+// cursor inside the transaction.
 //
-// Rows whose text COPY cannot write (a separator of more than one byte), JSON Lines on the
-// embedded database (see copyText), and sinks that take rows rather than text, go through a
-// cursor: inside the transaction on a PostgreSQL server; on the embedded database declared
-// WITH HOLD, so the transaction commits at once (other work takes turns between FETCHes), its
-// values printed in the sandbox where the time zone matters.
+// The time limit is the transaction's statement_timeout. A cancel or stop request is asked
+// every half second while the statement runs, output or not, and answered with
+// pg_cancel_backend: the statement ends within a second and its connection goes back to the pool.
 import { randomBytes } from 'node:crypto'
 import type { PoolClient } from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import type { Db } from '../storage/db.ts'
 import { RAW_TEXT_TYPES, resultColumnsOf, type ResultColumn, type ResultRow } from './output/columns.ts'
-import { copyStatement, textOf, type ServerFormat } from './output/server-format.ts'
+import { copyStatement, type ServerFormat } from './output/server-format.ts'
 import { QueryError } from './sql.ts'
 
 export interface QueryScope {
@@ -50,9 +47,9 @@ export interface RunOptions {
   /** The time limit the deadline stands for, for the message (Zuora: 3600 s per attempt). */
   timeLimitSeconds: number
   fetchRows?: number
-  /** Called between batches (during a COPY, every checkEveryMs): return false to stop (cancel, shutdown). */
+  /** Asked every checkEveryMs while the query runs, and between batches: false stops it (cancel, stop). */
   proceed?: () => Promise<boolean>
-  /** How often a COPY asks `proceed` (default a second; the cursor asks between batches). */
+  /** How often `proceed` is asked while a statement runs (default 500 ms: a cancel takes effect within a second). */
   checkEveryMs?: number
 }
 
@@ -63,85 +60,79 @@ export class RetryableQueryError extends Error {}
 
 /** Runs `sql` for `scope`, feeding `sink`; returns how many rows it wrote. */
 export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions): Promise<number> {
-  const embedded = db.kind === 'embedded'
   const client = await db.pool.connect()
-  // The embedded database has no statement_timeout: past the deadline, it is interrupted.
-  let interrupted = false
-  const watchdog =
-    db.interrupt &&
-    setTimeout(() => {
-      interrupted = true
-      void db.interrupt!()
-    }, Math.max(0, options.deadline - Date.now()))
-  // The query has run: the output loop watches the deadline from here.
-  const ran = () => {
-    if (watchdog) clearTimeout(watchdog)
-  }
-  const connection = { drop: false }
-  // JSON Lines written by PGlite (WebAssembly), a typed concat() per value, measured slower than
-  // fetching the rows and writing them here (46 s against 37 s for 500,000 rows of 84 columns).
-  const copyText = embedded && sink.text?.format.kind === 'json' ? undefined : sink.text
+  const watch = watchStatement(db, client, options)
   try {
-    if (copyText) {
-      const rows = await copyQuery(client, sql, scope, sink, copyText, options, connection)
-      if (rows !== undefined) return rows
-    }
-    if (!embedded) return await cursorQuery(client, sql, scope, sink, options, false, ran)
-    const columns = await describeInSandbox(client, sql, scope, options.deadline)
-    return await cursorQuery(client, heldSelect(sql, columns), scope, sink, options, true, ran, columns)
+    let rows = sink.text ? await copyQuery(client, sql, scope, sink, sink.text, options, watch) : undefined
+    rows ??= await cursorQuery(client, sql, scope, sink, options, watch)
+    if (watch.failure) throw watch.failure
+    return rows
   } catch (error) {
-    throw interrupted ? timeoutError(options.timeLimitSeconds) : translate(error, options.timeLimitSeconds)
+    if (watch.failure) throw watch.failure
+    if (watch.stopped) return 0
+    throw translate(error, options.timeLimitSeconds)
   } finally {
-    ran()
-    // A connection the interruption cut, or a COPY still sending, is not handed back to the pool.
-    client.release(interrupted || connection.drop)
+    watch.end()
+    client.release()
   }
 }
 
-async function cursorQuery(
-  client: PoolClient,
-  sql: string,
-  scope: QueryScope,
-  sink: RowSink,
-  options: RunOptions,
-  hold: boolean,
-  ran: () => void,
-  columns?: ResultColumn[],
-): Promise<number> {
-  const cursor = cursorName()
-  let declared = false
-  try {
-    await declare(client, cursor, sql, scope, options.deadline, hold)
-    declared = true
-    ran()
-    return await fetchAll(client, cursor, sink, options, columns)
-  } finally {
-    if (!hold) await client.query('ROLLBACK').catch(() => {})
-    else {
-      if (declared) await client.query(`CLOSE ${cursor}`).catch(() => {})
-      // A held cursor's context row was committed with it: remove it.
-      await client.query('DELETE FROM dq_context WHERE pid = pg_backend_pid()').catch(() => {})
+interface Watch {
+  /** Set once a stop request cancelled the statement. */
+  readonly stopped: boolean
+  /** What `proceed` threw (a lost lease, a shutdown), which ends the query too. */
+  readonly failure: unknown
+  /** Asks `proceed` now (between batches); false once stopped. */
+  proceed(): Promise<boolean>
+  end(): void
+}
+
+/**
+ * Asks `options.proceed` every `checkEveryMs` while the query runs; when it says stop, the
+ * running statement is cancelled from another connection (a statement producing no output
+ * would otherwise run on until its time limit).
+ */
+function watchStatement(db: Db, client: PoolClient, options: RunOptions): Watch {
+  let stopped = false
+  let failure: unknown
+  let asking: Promise<boolean> | undefined
+  const ask = async (): Promise<boolean> => {
+    if (stopped) return false
+    if (!options.proceed) return true
+    asking ??= options.proceed().finally(() => (asking = undefined))
+    const go = await asking.catch((error: unknown) => {
+      failure ??= error
+      return false
+    })
+    if (go) return true
+    if (!stopped) {
+      stopped = true
+      await db.pool.query('SELECT pg_cancel_backend($1)', [(client as unknown as { processID: number }).processID]).catch(() => {})
     }
+    return false
+  }
+  const timer = setInterval(() => void ask(), options.checkEveryMs ?? 500)
+  return {
+    get stopped() {
+      return stopped
+    },
+    get failure() {
+      return failure
+    },
+    proceed: ask,
+    end: () => clearInterval(timer),
   }
 }
 
-async function declare(
-  client: PoolClient,
-  cursor: string,
-  sql: string,
-  scope: QueryScope,
-  deadline: number,
-  hold: boolean,
-): Promise<void> {
+async function cursorQuery(client: PoolClient, sql: string, scope: QueryScope, sink: RowSink, options: RunOptions, watch: Watch): Promise<number> {
+  const cursor = cursorName()
   await client.query('BEGIN')
   try {
-    await enterSandbox(client, scope, deadline)
-    await client.query(`DECLARE ${cursor} NO SCROLL CURSOR ${hold ? 'WITH HOLD' : ''} FOR ${sql}`)
-    // A holdable cursor's query runs here, when its transaction commits.
-    if (hold) await client.query('COMMIT')
-  } catch (error) {
+    await enterSandbox(client, scope, options.deadline)
+    await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`)
+    return await fetchAll(client, cursor, sink, options, watch)
+  } finally {
     await client.query('ROLLBACK').catch(() => {})
-    throw error
   }
 }
 
@@ -170,11 +161,7 @@ async function enterSandbox(client: PoolClient, scope: QueryScope, deadline: num
 /**
  * The query as COPY writes it in the sink's format, straight to the sink; undefined (nothing
  * written) when COPY cannot write the format. The result's columns come from the same query
- * under LIMIT 0 (planned, never run). The COPY goes in one message with the ROLLBACK that ends
- * its transaction: the embedded database's one session is free again as soon as the COPY has
- * run, while its output is still being read (the job's own checks need it meanwhile). A stop,
- * or a failure on this side, sets `connection.drop`: the server may still be sending, and
- * closing the socket is what ends a COPY TO early (its transaction rolls back).
+ * under LIMIT 0 (planned, never run).
  */
 async function copyQuery(
   client: PoolClient,
@@ -183,9 +170,8 @@ async function copyQuery(
   sink: RowSink,
   text: NonNullable<RowSink['text']>,
   options: RunOptions,
-  connection: { drop: boolean },
+  watch: Watch,
 ): Promise<number | undefined> {
-  let open = true
   await client.query('BEGIN')
   try {
     await enterSandbox(client, scope, options.deadline)
@@ -193,27 +179,15 @@ async function copyQuery(
     const statement = copyStatement(sql, columns, text.format)
     if (!statement) return undefined
     await sink.columns(columns)
-    const copy = client.query(copyTo(`${statement}; ROLLBACK`))
-    let checked = Date.now()
-    connection.drop = true
-    for await (const chunk of copy as AsyncIterable<Buffer>) {
-      await text.write(chunk)
-      if (Date.now() - checked < (options.checkEveryMs ?? 1000)) continue
-      if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
-      checked = Date.now()
-      if (options.proceed && !(await options.proceed())) return 0
-    }
-    connection.drop = false
-    // The row count arrives after the last byte, and the ROLLBACK after it: a statement queued
-    // behind them waits for both.
-    await client.query('SELECT 1')
-    open = false
+    const copy = client.query(copyTo(statement))
+    for await (const chunk of copy as AsyncIterable<Buffer>) await text.write(chunk)
+    if (watch.stopped) return 0
     if (copy.rowCount > options.maxRows) {
       throw new QueryError(`The query returned more than ${options.maxRows} rows, the output limit of this data source`)
     }
     return copy.rowCount
   } finally {
-    if (open && !connection.drop) await client.query('ROLLBACK').catch(() => {})
+    await client.query('ROLLBACK').catch(() => {})
   }
 }
 
@@ -223,41 +197,7 @@ async function describe(client: PoolClient, sql: string): Promise<ResultColumn[]
   return resultColumnsOf(described.fields)
 }
 
-/** The result's columns, planned in the sandbox in a transaction of its own (rolled back). */
-async function describeInSandbox(client: PoolClient, sql: string, scope: QueryScope, deadline: number): Promise<ResultColumn[]> {
-  await client.query('BEGIN')
-  try {
-    await enterSandbox(client, scope, deadline)
-    return await describe(client, sql)
-  } finally {
-    await client.query('ROLLBACK')
-  }
-}
-
-// Types whose text does not depend on the session's time zone or search path: a held
-// cursor prints them after the sandbox's transaction as it would have inside.
-const SETTLED_TYPES: ReadonlySet<number> = new Set([
-  16, // boolean
-  20, 21, 23, 26, // int8, int2, int4, oid
-  700, 701, 1700, // float4, float8, numeric
-  1082, 1114, // date, timestamp
-  114, 3802, // json, jsonb
-  18, 19, 25, 1042, 1043, // "char", name, text, bpchar, varchar
-])
-
-/**
- * The query for a held cursor, whose rows are printed after its transaction: settled types as
- * they are, anything else (timestamptz above all) as its text inside the sandbox, so that it
- * keeps the query's time zone.
- */
-function heldSelect(sql: string, columns: readonly ResultColumn[]): string {
-  if (columns.length === 0) return `SELECT FROM (${sql}) AS q`
-  const names = columns.map((_, i) => `c${i + 1}`)
-  const values = columns.map((column, i) => (SETTLED_TYPES.has(column.oid!) ? names[i] : textOf(names[i], column.oid)))
-  return `SELECT ${values.join(', ')} FROM (${sql}) AS q(${names.join(', ')})`
-}
-
-async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions, columns?: ResultColumn[]): Promise<number> {
+async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, options: RunOptions, watch: Watch): Promise<number> {
   const fetch = () =>
     client.query<(string | null)[]>({ text: `FETCH ${options.fetchRows ?? 10_000} FROM ${cursor}`, rowMode: 'array', types: RAW_TEXT_TYPES })
   let total = 0
@@ -266,7 +206,7 @@ async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, optio
   for (;;) {
     const batch = await pending
     if (first) {
-      await sink.columns(columns ?? resultColumnsOf(batch.fields))
+      await sink.columns(resultColumnsOf(batch.fields))
       first = false
     }
     if (batch.rows.length === 0) return total
@@ -279,7 +219,7 @@ async function fetchAll(client: PoolClient, cursor: string, sink: RowSink, optio
     try {
       await sink.rows(batch.rows)
       if (Date.now() > options.deadline) throw timeoutError(options.timeLimitSeconds)
-      if (options.proceed && !(await options.proceed())) return total
+      if (!(await watch.proceed())) return total
     } catch (error) {
       await pending.catch(() => {})
       throw error

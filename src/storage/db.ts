@@ -1,89 +1,70 @@
-// The one database interface every part of zjobs uses: node-postgres against either a
-// PostgreSQL server (DATABASE_URL) or the embedded PGlite served by the wire bridge.
+// The one database interface every part of zjobs uses: node-postgres against a PostgreSQL
+// server, either the one at DATABASE_URL or the embedded one zjobs runs from the data folder.
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Config } from '../config.ts'
-import { startEmbeddedDatabase } from './embedded/index.ts'
-import { startMaintenance } from './embedded/maintenance.ts'
+import { startEmbeddedDatabase } from './embedded/server.ts'
+import { listMigrations, migrate } from './migrate.ts'
 
 export type Queryable = Pick<pg.PoolClient, 'query'>
 
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres'
-  /** True in the process that owns the embedded database: no other process can run jobs on it. */
+  /**
+   * True in the process that started the embedded server: no other process held a job on it
+   * before, so the jobs marked running are this folder's last run's, to be resumed.
+   */
   readonly exclusive: boolean
   /** Connection settings another thread can use to open its own pool on the same database. */
   readonly connection: pg.PoolConfig
   readonly pool: pg.Pool
   transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T>
   close(): Promise<void>
-  /**
-   * Embedded only: abort everything the database is executing (a runaway query), by
-   * restarting it. PostgreSQL servers bound statements with statement_timeout instead.
-   */
-  interrupt?(): Promise<void>
 }
 
 export interface OpenOptions {
-  /** Pool size; the embedded database serialises work anyway, so a few connections suffice. */
+  /** Pool size (default 10). */
   maxConnections?: number
   /** Reuse a database another thread opened (its `connection`), instead of starting one. */
   connection?: pg.PoolConfig
   kind?: Db['kind']
-  /** How often the embedded database's owner vacuums and analyzes the tables that need it (default 10 s). */
-  maintenanceMs?: number
-  /** With `connection` to an embedded database: how this thread asks its owner to interrupt it. */
-  interrupt?: () => Promise<void>
+  /** Told of each step of opening that takes a while (creating the embedded template). */
+  onStep?(message: string): void
 }
 
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Db> {
-  if (options.connection) {
-    return wrap(options.kind ?? 'postgres', options.connection, options.maxConnections ?? 10, false, async () => {}, options.interrupt)
-  }
-  if (config.databaseUrl) {
-    return wrap('postgres', { connectionString: config.databaseUrl }, options.maxConnections ?? 10, false, async () => {})
-  }
-  const embedded = await startEmbeddedDatabase(config.dataDir)
-  let stopMaintenance = () => {}
-  const stop = async () => {
-    stopMaintenance()
-    await embedded.stop()
-  }
-  const db = wrap('embedded', embedded.connection, options.maxConnections ?? 4, embedded.owner, stop, embedded.restart)
-  // The owner of the embedded database does autovacuum's work (PGlite has none).
-  stopMaintenance = startMaintenance(db, options.maintenanceMs)
-  return db
+  const max = options.maxConnections ?? 10
+  if (options.connection) return wrap(options.kind ?? 'postgres', options.connection, max, false, async () => {})
+  if (config.databaseUrl) return wrap('postgres', { connectionString: config.databaseUrl }, max, false, async () => {})
+  const embedded = await startEmbeddedDatabase({
+    dataDir: config.dataDir,
+    cacheDir: config.cacheDir,
+    templateKey: migrationsKey(),
+    onStep: options.onStep,
+    async prepare(connection) {
+      const template = wrap('embedded', connection, 1, true, async () => {})
+      try {
+        await migrate(template)
+      } finally {
+        await template.close()
+      }
+    },
+  })
+  return wrap('embedded', embedded.connection, max, embedded.owner, () => embedded.stop())
 }
 
-const CONNECTION_LOST = /Connection terminated|ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|not queryable/
+function migrationsKey(): string {
+  const hash = createHash('sha256')
+  for (const migration of listMigrations()) hash.update(migration.sql)
+  return hash.digest('hex')
+}
 
 function isConnectionLost(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string }
-  return CONNECTION_LOST.test(`${code ?? ''} ${message ?? ''}`)
+  return /^(08|57P)/.test(code ?? '') || /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|not queryable/.test(message ?? '')
 }
 
-/**
- * Retries `work` for a while when the connection is lost: on the embedded database that
- * means it is restarting, and its transactions were rolled back, so running again is safe.
- */
-async function retryWhileRestarting<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      if (attempt >= 100 || !isConnectionLost(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
-function wrap(
-  kind: Db['kind'],
-  connection: pg.PoolConfig,
-  max: number,
-  exclusive: boolean,
-  stop: () => Promise<void>,
-  interrupt?: () => Promise<void>,
-): Db {
+function wrap(kind: Db['kind'], connection: pg.PoolConfig, max: number, exclusive: boolean, stop: () => Promise<void>): Db {
   const pool = new pg.Pool({ ...connection, max, idleTimeoutMillis: 30_000 })
   // A client losing its connection must not crash the process: an idle one is replaced by
   // the pool, a busy one's query fails with the error (an 'error' event with no listener
@@ -91,32 +72,27 @@ function wrap(
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   let closing: Promise<void> | undefined
-  // While an embedded database restarts (interrupt), connections fail; they are retried.
-  const retrying = kind === 'embedded' ? retryWhileRestarting : <T>(work: () => Promise<T>) => work()
   return {
     kind,
     exclusive,
     connection,
     pool,
-    interrupt,
-    query: ((...args: Parameters<pg.Pool['query']>) => retrying(() => (pool.query as (...a: unknown[]) => Promise<unknown>)(...args))) as Db['query'],
-    transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-      return retrying(async () => {
-        const client = await pool.connect()
-        let broken: Error | undefined
-        try {
-          await client.query('BEGIN')
-          const result = await work(client)
-          await client.query('COMMIT')
-          return result
-        } catch (error) {
-          broken = isConnectionLost(error) ? (error as Error) : undefined
-          await client.query('ROLLBACK').catch(() => {})
-          throw error
-        } finally {
-          client.release(broken)
-        }
-      })
+    query: pool.query.bind(pool) as Db['query'],
+    async transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      try {
+        await client.query('BEGIN')
+        const result = await work(client)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        broken = isConnectionLost(error) ? (error as Error) : undefined
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release(broken)
+      }
     },
     close() {
       return (closing ??= pool.end().then(stop))

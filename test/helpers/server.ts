@@ -1,15 +1,13 @@
 // Starts a real zjobs server for a test file, on the backend the run is for
 // (ZJOBS_TEST_BACKEND): a fresh embedded data folder, or a fresh database on the PostgreSQL
 // server at ZJOBS_TEST_DATABASE_URL.
-import { createHash, randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { startServer, type RunningServer, type ServerOptions } from '../../src/main.ts'
-import { openDatabase } from '../../src/storage/db.ts'
-import { listMigrations, migrate } from '../../src/storage/migrate.ts'
 import { request, type HttpResponse, type RequestOptions } from './http.ts'
 
 export const backend = (process.env.ZJOBS_TEST_BACKEND ?? 'embedded') as 'embedded' | 'postgres'
@@ -55,37 +53,14 @@ export async function testDatabase(): Promise<{ overrides: Partial<Config>; drop
       },
     }
   }
+  // zjobs copies its migrated template cluster into the new folder (src/storage/embedded).
   const dataDir = mkdtempSync(join(tmpdir(), 'zjobs-test-'))
-  cpSync(await embeddedTemplate(), join(dataDir, 'pgdata'), { recursive: true })
   return {
     overrides: { dataDir, databaseUrl: undefined },
     async drop() {
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-/**
- * A migrated embedded database folder, made once per set of migrations and copied for each
- * test server: a fresh PGlite initdb takes seconds, a copy a fraction of that.
- */
-export async function embeddedTemplate(): Promise<string> {
-  const hash = createHash('sha256')
-  for (const migration of listMigrations()) hash.update(migration.sql)
-  hash.update(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url)))
-  const template = join(tmpdir(), `zjobs-test-template-${hash.digest('hex').slice(0, 16)}`)
-  if (existsSync(template)) return template
-  const building = mkdtempSync(join(tmpdir(), 'zjobs-test-template-build-'))
-  const db = await openDatabase(loadConfig({}, { dataDir: building, databaseUrl: undefined }))
-  await migrate(db)
-  await db.close()
-  try {
-    renameSync(join(building, 'pgdata'), template)
-  } catch {
-    // another test process made it first
-  }
-  rmSync(building, { recursive: true, force: true })
-  return template
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
