@@ -72,6 +72,25 @@ export interface JobKind<P = unknown, G = unknown, R = unknown> {
 /** A failure retrying cannot fix (bad input, a SQL error): the job fails with this message. */
 export class JobFailure extends Error {}
 
+// SQLSTATE classes and codes a retry can get past: a lost connection (08), a serialization
+// failure or deadlock (40), a server too busy, restarting or shutting down (53300, 55P03,
+// 57P0x), a cancelled statement (57014), an I/O error (58).
+const TRANSIENT_SQLSTATE = /^(08|40|58|53300|53100|55P03|57014|57P0)/
+
+/**
+ * Whether another attempt cannot succeed either: a JobFailure; a database error that is the
+ * statement's own (out of memory 53200, a program limit such as value too large or stack
+ * depth 54, bad data 22, syntax or permission 42...); a JavaScript range error (a string or
+ * array too long, the call stack exceeded). A lost connection or anything unknown may pass.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  if (error instanceof JobFailure || error instanceof RangeError) return true
+  if ((error as { code?: unknown }).code === 'ERR_STRING_TOO_LONG') return true
+  const { code, severity } = error as { code?: unknown; severity?: unknown }
+  if (typeof code !== 'string' || typeof severity !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false
+  return !TRANSIENT_SQLSTATE.test(code)
+}
+
 /** The worker is shutting down: the job goes back to the queue and resumes on the next start. */
 export class JobInterrupted extends Error {}
 

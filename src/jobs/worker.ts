@@ -20,7 +20,7 @@ import {
   type KindLimit,
 } from './store.ts'
 import {
-  JobFailure,
+  isPermanentFailure,
   JobInterrupted,
   JobLeaseLost,
   type ClaimedJob,
@@ -191,7 +191,7 @@ export class JobWorker implements JobSignals {
       return
     }
     const message = error instanceof Error ? error.message : String(error)
-    if (error instanceof JobFailure) return this.#fail(job, kind, message, log)
+    if (isPermanentFailure(error)) return this.#fail(job, kind, message, log)
     if (job.attempts >= job.maxAttempts) {
       return this.#fail(job, kind, `${message} (gave up after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"})`, log)
     }

@@ -13,6 +13,8 @@ export interface RowsParams {
   failOnAttempts?: number[]
   /** Throw a permanent failure before the first batch. */
   failPermanently?: string
+  /** Run this statement (in a transaction, rolled back) before the first batch: one that fails, to see how its error is taken. */
+  failingStatement?: string
 }
 
 export interface RowsProgress {
@@ -30,6 +32,7 @@ export function rowsKind(kind = 'test.rows', maxRunningPerTenant = 5, onStart?: 
       onStart?.(context.job.id)
       if (params.failPermanently) throw new JobFailure(params.failPermanently)
       if (params.failOnAttempts?.includes(context.job.attempts)) throw new Error(`transient failure on attempt ${context.job.attempts}`)
+      if (params.failingStatement) await context.db.transaction((tx) => tx.query(params.failingStatement!))
       for (;;) {
         if (params.delayMs) await sleep(params.delayMs)
         let processed = 0

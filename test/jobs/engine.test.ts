@@ -129,6 +129,33 @@ describe('job engine', () => {
     assert.equal(job.attempts, 1)
   })
 
+  // Each statement fails the same way on every attempt. The server's out of memory (53200)
+  // cannot be forced reliably in a test; the parser's (54001) can.
+  const neverSucceeding: [string, string, RegExp][] = [
+    ['a request past a size limit', "SELECT repeat('x', 1073741824)", /requested length too large/],
+    ['a value too large for its column', "CREATE TEMP TABLE t (v varchar(3)); INSERT INTO t VALUES ('abcdef')", /value too long/],
+    ['the parser out of memory', `SELECT ${'('.repeat(200_000)}1${')'.repeat(200_000)}`, /memory exhausted/],
+    [
+      'the stack depth limit',
+      'CREATE FUNCTION pg_temp.f(n int) RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN pg_temp.f(n + 1); END$$; SELECT pg_temp.f(1)',
+      /stack depth limit exceeded/,
+    ],
+    ['a syntax error', 'SELEC 1', /syntax error/],
+    ['a permission error', 'SET LOCAL ROLE zjobs_dq_reader; SELECT * FROM jobs', /permission denied/],
+  ]
+  for (const [what, statement, message] of neverSucceeding) {
+    test(`an error that cannot succeed on a retry (${what}) fails the job at its first attempt`, async () => {
+      const table = await scratchTable(db, 10)
+      startWorker([rowsKind()])
+      const id = await submit({ table, batch: 10, failingStatement: statement }, { maxAttempts: 3 })
+      const job = await waitFor(db, tenantId, id, final)
+      assert.equal(job.state, 'failed')
+      assert.equal(job.attempts, 1, 'no attempt spent on a retry')
+      assert.match(job.error!, message)
+      assert.deepEqual(await appliedCounts(db, table), { 0: 10 })
+    })
+  }
+
   test('a job that keeps failing fails after its last attempt', async () => {
     const table = await scratchTable(db, 10)
     startWorker([rowsKind()])
