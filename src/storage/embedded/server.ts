@@ -9,6 +9,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -17,10 +18,11 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
 import { arch, homedir, platform, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg, { type PoolConfig } from 'pg'
 import { ConfigError } from '../../config.ts'
@@ -70,7 +72,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   mkdirSync(dataDir, { recursive: true })
   if (existsSync(join(dataDir, 'pgdata')) && !existsSync(join(dataDir, 'pg')) && !existsSync(join(dataDir, 'pg.location'))) {
     throw new ConfigError(
-      `${join(dataDir, 'pgdata')} is a database of an older zjobs (PGlite), which this version cannot open: ` +
+      `${join(dataDir, 'pgdata')} holds the embedded database of an older zjobs, which this version cannot open: ` +
         `move the data folder away to start afresh, or set DATABASE_URL to a PostgreSQL server`,
     )
   }
@@ -160,12 +162,18 @@ function cacheRoot(options: EmbeddedOptions): string {
 /**
  * The cluster's folder: `<dataDir>/pg`, or, when the server's user cannot reach the data
  * folder (root's data folder under a mode-700 home), one under the cache folder, named in
- * `<dataDir>/pg.location` so that every later start finds it.
+ * `<dataDir>/pg.location` so that every later start finds it. A data folder that is itself
+ * mode 700 under a reachable parent (a mkdtemp folder) is given search permission (o+x, no
+ * listing) rather than its cluster moved away from it.
  */
 function clusterDir(dataDir: string, runAs: RunAs, options: EmbeddedOptions): string {
   const locationFile = join(dataDir, 'pg.location')
   if (existsSync(locationFile)) return readFileSync(locationFile, 'utf8').trim()
   if (reaches(runAs, dataDir)) return join(dataDir, 'pg')
+  if (reaches(runAs, dirname(dataDir))) {
+    chmodSync(dataDir, statSync(dataDir).mode | 0o001)
+    if (reaches(runAs, dataDir)) return join(dataDir, 'pg')
+  }
   const id = createHash('sha256').update(dataDir).digest('hex').slice(0, 16)
   const cluster = join(cacheRoot(options), 'clusters', id)
   ownedFolder(join(cacheRoot(options), 'clusters'), {})
