@@ -3,7 +3,6 @@
 // dataquery.custom_object_records (the query's tenant only, by dq_context and row-level
 // security); the statement's default__<object> is rewritten into a subquery over that view
 // that picks the object's records and casts each field to its column type.
-import { parse } from 'libpg-query'
 import type { CustomTable } from '../query/sql.ts'
 import type { Queryable } from '../storage/db.ts'
 import { listDefinitions, type DefinitionScope } from './definition-store.ts'
@@ -56,6 +55,7 @@ export async function customObjectTables(db: Queryable, scope: DefinitionScope):
   const tables = new Map<string, CustomTable>()
   for (const definition of await listDefinitions(db, scope)) {
     const name = `${TABLE_PREFIX}${definition.object.toLowerCase()}`
+    const { parse } = await import('libpg-query')
     const tree = (await parse(tableSql(definition))) as { stmts: { stmt: Record<string, unknown> }[] }
     tables.set(name, {
       name,

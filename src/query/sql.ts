@@ -4,8 +4,6 @@
 // Trino's spellings rewritten to PostgreSQL's and every table pointed at the sandbox views.
 // Validation is the first of several walls (see migration 0005): nothing here is trusted
 // alone.
-import { parse } from 'libpg-query'
-import { deparse } from 'pgsql-deparser'
 import { exposedTable } from './catalog.ts'
 import { isAllowedFunction } from './functions.ts'
 import { preprocessTrinoSql, rewriteTrinoCall } from './rewrites.ts'
@@ -80,6 +78,8 @@ type Tree = { version: number; stmts: { stmt: Node; stmt_len?: number; stmt_loca
 
 async function parseTree(sql: string): Promise<Tree> {
   try {
+    // The PostgreSQL parser (WebAssembly) is loaded by the first query, not at start.
+    const { parse } = await import('libpg-query')
     return (await parse(sql)) as Tree
   } catch (error) {
     throw new QueryError(`Syntax error: ${(error as Error).message}`)
@@ -97,6 +97,7 @@ async function prepareSelect(text: string, caller: Caller, options: PrepareOptio
   const rewritten = limitRows(rewriter.node(statement, new Set()) as Node, options.maxRows + 1)
   let sql: string
   try {
+    const { deparse } = await import('pgsql-deparser')
     sql = await deparse({ version: tree.version, stmts: [{ stmt: rewritten }] } as never)
   } catch (error) {
     throw new QueryError(`Unsupported query: ${(error as Error).message}`)

@@ -11,7 +11,6 @@ import { parseTenantId } from '../../platform/tenants.ts'
 import type { Db } from '../db.ts'
 import type { BlobStore } from './blobs.ts'
 import { LocalBlobStore } from './local.ts'
-import { S3BlobStore, s3Client } from './s3.ts'
 import { loadSigningKey, signedQuery, verifySignedQuery, type SignedFile } from './signing.ts'
 
 export interface FileMeta {
@@ -182,9 +181,10 @@ export class FileStore {
 
 /** The file store the configuration names, with the signing key every process shares. */
 export async function openFileStore(db: Db, config: Config, baseUrl: () => string): Promise<FileStore> {
+  // The AWS SDK is loaded only by a process that uses S3 (it is a third of a start's module loading).
   const blobs =
     config.fileStore === 's3'
-      ? new S3BlobStore(s3Client(config), config.s3Bucket!)
+      ? await import('./s3.ts').then(({ S3BlobStore, s3Client }) => new S3BlobStore(s3Client(config), config.s3Bucket!))
       : new LocalBlobStore(join(config.dataDir, 'files'))
   return new FileStore({ db, blobs, signingKey: await loadSigningKey(db, config.signingSecret), baseUrl })
 }
