@@ -1,4 +1,4 @@
-// Result files against the database of the run (embedded PGlite or a PostgreSQL server): the
+// Result files against the database of the run (the embedded PostgreSQL server or an external one): the
 // delimited writers must produce exactly what `COPY (query) TO STDOUT WITH (FORMAT csv,
 // HEADER, NULL '')` produces for the same rows, fed as node-postgres hands them over (text,
 // rowMode array); and a result file goes through the FileStore as the job will store it.

@@ -11,7 +11,7 @@
 -- path; volatility as declared by the PostgreSQL functions used (STABLE where the session
 -- time zone matters). Helpers whose names start with an underscore are internal: the
 -- catalogue does not list them, so user SQL cannot call them. Works on PostgreSQL 15 and
--- newer and on PGlite; no extensions.
+-- newer; no extensions.
 
 CREATE SCHEMA IF NOT EXISTS dataquery;
 
