@@ -42,13 +42,20 @@ async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<
   }
 }
 
+/** A step of starting that takes a while (creating the database, applying migrations), printed as it begins. */
+const printStep = (message: string): void => {
+  process.stdout.write(`zjobs: ${message}\n`)
+}
+
 async function start(): Promise<void> {
   const config = loadConfig()
-  const server = await startServer(config)
+  const server = await startServer(config, { onStep: printStep })
   const { bootstrap: setup } = server
   const database = server.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'
+  const url = server.url.replace('127.0.0.1', 'localhost')
   const lines = [
-    `zjobs listening on ${server.url.replace('127.0.0.1', 'localhost')} (${database})`,
+    `zjobs listening on ${url} (${database})`,
+    `  API reference  ${url}/docs`,
     `  default tenant ${setup.tenant.id}, user ${setup.user.username} (${setup.user.id})`,
     `  client_id      ${setup.clientId}`,
     setup.clientSecret
@@ -76,8 +83,8 @@ async function start(): Promise<void> {
 async function work(): Promise<void> {
   const config = loadConfig()
   const log = createLogger(config)
-  const db = await openDatabase(config)
-  await migrate(db)
+  const db = await openDatabase(config, { onStep: printStep })
+  await migrate(db, { onStep: printStep })
   const runner = await startJobRunner(config, db, log, { mode: 'inline' })
   log.info({ concurrency: config.workerConcurrency, database: db.kind }, 'zjobs worker running')
   const shutdown = (signal: string) => {

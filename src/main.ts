@@ -34,14 +34,16 @@ export interface ServerOptions extends AppOptions {
   workers?: WorkerMode
   /** With workers 'inline': job kinds to run instead of the registry's (tests). */
   jobKinds?: JobKind[]
+  /** Told of each step of starting that takes a while (creating the database, applying migrations). */
+  onStep?(message: string): void
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config)
-  const db = await openDatabase(config)
+  const db = await openDatabase(config, { onStep: options.onStep })
   let jobs: JobRunner | undefined
   try {
-    await migrate(db)
+    await migrate(db, { onStep: options.onStep })
     const setup = await bootstrap(db, config)
     let port = config.port
     jobs = await startJobRunner(config, db, logger, { mode: options.workers ?? 'thread', kinds: options.jobKinds })

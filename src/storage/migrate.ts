@@ -23,8 +23,13 @@ export function listMigrations(): Migration[] {
     }))
 }
 
+export interface MigrateOptions {
+  /** Told "applying N migrations" before applying any (a new database takes a while). */
+  onStep?(message: string): void
+}
+
 /** Applies the migrations not applied yet; returns the versions it applied. */
-export async function migrate(db: Db): Promise<number[]> {
+export async function migrate(db: Db, options: MigrateOptions = {}): Promise<number[]> {
   const applied: number[] = []
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY])
@@ -35,8 +40,9 @@ export async function migrate(db: Db): Promise<number[]> {
     )`)
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM zjobs_migrations')
     const done = new Set(rows.map((row) => row.version))
-    for (const migration of listMigrations()) {
-      if (done.has(migration.version)) continue
+    const pending = listMigrations().filter((migration) => !done.has(migration.version))
+    if (pending.length > 0) options.onStep?.(`applying ${pending.length} migration${pending.length === 1 ? '' : 's'}`)
+    for (const migration of pending) {
       await tx.query(migration.sql)
       await tx.query('INSERT INTO zjobs_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name])
       applied.push(migration.version)

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { listMigrations } from '../../src/storage/migrate.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import { BIN, freePort, processEnv, ROOT } from '../helpers/process.ts'
 import { backend, testDatabase } from '../helpers/server.ts'
@@ -22,6 +23,8 @@ const PATIENCE_MS = 90_000
 interface Banner {
   url: string
   database: string
+  /** The API reference (Swagger UI). */
+  docs: string
   tenantId: string
   username: string
   userId: string
@@ -43,6 +46,7 @@ const children = new Set<ChildProcess>()
 
 const BANNER_LINES = {
   listening: /^zjobs listening on (http:\/\/localhost:\d+) \((embedded PostgreSQL in .+|PostgreSQL)\)$/,
+  docs: /^ {2}API reference {2}(\S+)$/,
   tenant: /^ {2}default tenant (\d+), user (\S+) \(([0-9a-f]{32})\)$/,
   clientId: /^ {2}client_id {6}(\S+)$/,
   clientSecret: /^ {2}client_secret {2}(.+)$/,
@@ -83,17 +87,26 @@ async function startProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
 function parseBanner(lines: string[]): Banner {
   const start = lines.findIndex((line) => line.startsWith('zjobs listening on'))
   assert.ok(start >= 0, `a banner in ${lines.join('\n')}`)
-  const banner = lines.slice(start, start + 5).filter((line) => !line.startsWith('{'))
+  // Its first line and the indented ones after it, in this order (JSON log lines may come between).
+  const banner = [lines[start]]
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith('{')) continue
+    if (!line.startsWith('  ')) break
+    banner.push(line)
+  }
   const listening = BANNER_LINES.listening.exec(banner[0])
-  const tenant = BANNER_LINES.tenant.exec(banner[1])
-  const clientId = BANNER_LINES.clientId.exec(banner[2])
-  const clientSecret = BANNER_LINES.clientSecret.exec(banner[3])
-  assert.ok(listening && tenant && clientId && clientSecret, `the banner's lines:\n${banner.join('\n')}`)
-  const adminToken = banner[4] ? BANNER_LINES.adminToken.exec(banner[4]) : null
+  const docs = BANNER_LINES.docs.exec(banner[1])
+  const tenant = BANNER_LINES.tenant.exec(banner[2])
+  const clientId = BANNER_LINES.clientId.exec(banner[3])
+  const clientSecret = BANNER_LINES.clientSecret.exec(banner[4])
+  assert.ok(listening && docs && tenant && clientId && clientSecret, `the banner's lines:\n${banner.join('\n')}`)
+  const adminToken = banner[5] ? BANNER_LINES.adminToken.exec(banner[5]) : null
+  assert.ok(banner.length === 5 || (banner.length === 6 && adminToken), `the banner's lines:\n${banner.join('\n')}`)
   const secret = clientSecret[1]
   return {
     url: listening[1],
     database: listening[2],
+    docs: docs[1],
     tenantId: tenant[1],
     username: tenant[2],
     userId: tenant[3],
@@ -176,6 +189,16 @@ describe('zjobs start', () => {
     if (backend === 'embedded') {
       assert.equal(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(), first.adminToken)
     }
+    assert.equal(first.docs, `${url}/docs`)
+    assert.equal((await request(first.docs)).status, 200)
+
+    // Before the banner, a line per slow step: a new PostgreSQL database gets every migration;
+    // an embedded one is a copy of a migrated template (made the first time, said so).
+    const lines = running.stdoutLines()
+    const steps = lines.slice(0, lines.findIndex((line) => line.startsWith('zjobs listening on'))).filter((line) => !line.startsWith('{'))
+    for (const step of steps) assert.match(step, /^zjobs: [a-z][^\n]+$/)
+    const migrations = steps.filter((step) => step.startsWith('zjobs: applying'))
+    assert.deepEqual(migrations, backend === 'postgres' ? [`zjobs: applying ${listMigrations().length} migrations`] : [])
 
     const health = await request(`${url}/healthz`)
     assert.equal(health.status, 200)
@@ -215,7 +238,7 @@ describe('zjobs start', () => {
     const logsOf = () =>
       running!
         .stdoutLines()
-        .filter((line) => !line.startsWith('zjobs listening on') && !line.startsWith('  '))
+        .filter((line) => !line.startsWith('zjobs') && !line.startsWith('  '))
     let mine: Record<string, unknown>[] = []
     for (let i = 0; i < 100 && !mine.some((entry) => (entry.res as { statusCode?: number })?.statusCode === 200); i++) {
       mine = logsOf()
