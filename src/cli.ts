@@ -1,16 +1,14 @@
 // The zjobs command line: run the server, apply migrations, and the admin verbs (tenants,
-// users, OAuth clients, tokens) straight against the database.
+// users, OAuth clients, tokens) straight against the database. What only some verbs need is
+// loaded when they run (`await import`): the HTTP server and job kinds (`start`, `worker`),
+// the database driver, the file store, the benchmarks. `--help` loads none of them.
 import { Command, Option } from 'commander'
+import { registerBenchCommand } from '../bench/command.ts'
 import { registerBillingCommands } from './billing/cli.ts'
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from './config.ts'
-import { startJobRunner } from './jobs/runner.ts'
-import { createLogger } from './log.ts'
-import { startServer } from './main.ts'
 import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
 import { authenticateClient, mintToken, OAuthError } from './platform/oauth.ts'
-import { registerOutputCommands } from './query/output/cli.ts'
-import { registerBenchCommand } from '../bench/command.ts'
 import {
   createOAuthClient,
   createTenant,
@@ -21,8 +19,8 @@ import {
   PERMISSIONS,
   requireTenant,
 } from './platform/tenants.ts'
-import { openDatabase, type Db } from './storage/db.ts'
-import { openFileStore } from './storage/files/store.ts'
+import { registerOutputCommands } from './query/output/cli.ts'
+import type { Db } from './storage/db.ts'
 import { migrate } from './storage/migrate.ts'
 
 const print = (value: unknown): void => {
@@ -33,6 +31,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Opens the database (attaching to a running embedded server if there is one), migrated. */
 async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig()
+  const { openDatabase } = await import('./storage/db.ts')
   const db = await openDatabase(config, { maxConnections: 2 })
   try {
     await migrate(db)
@@ -49,6 +48,7 @@ const printStep = (message: string): void => {
 
 async function start(): Promise<void> {
   const config = loadConfig()
+  const { startServer } = await import('./main.ts')
   const server = await startServer(config, { onStep: printStep })
   const { bootstrap: setup } = server
   const database = server.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'
@@ -82,6 +82,11 @@ async function start(): Promise<void> {
 /** Job workers alone, no HTTP: several may share one PostgreSQL server with API processes. */
 async function work(): Promise<void> {
   const config = loadConfig()
+  const [{ createLogger }, { openDatabase }, { startJobRunner }] = await Promise.all([
+    import('./log.ts'),
+    import('./storage/db.ts'),
+    import('./jobs/runner.ts'),
+  ])
   const log = createLogger(config)
   const db = await openDatabase(config, { onStep: printStep })
   await migrate(db, { onStep: printStep })
@@ -104,9 +109,29 @@ async function work(): Promise<void> {
   process.once('SIGINT', shutdown)
 }
 
+/** The end of `zjobs --help`: the settings most runs touch, and examples. */
+const HELP_AFTER = `
+Environment variables (all of them: README.md, Configuration):
+  DATABASE_URL                 PostgreSQL server to use (unset: an embedded one in the data folder)
+  ZJOBS_DATA_DIR               data folder (default ./.zjobs)
+  PORT, HOST                   where the API listens (default 8080 on 0.0.0.0)
+  ZJOBS_ADMIN_TOKEN            bearer token of /admin (unset: generated at first start)
+  ZJOBS_DEFAULT_CLIENT_ID      the default OAuth client's id and secret (unset: random);
+  ZJOBS_DEFAULT_CLIENT_SECRET  set them to make local setups and test suites repeatable
+  LOG_LEVEL                    info (default), debug (errors with their stack), silent, ...
+
+Examples:
+  zjobs start                  serve on http://localhost:8080 (API reference at /docs)
+  zjobs tenant create --name Acme --entity Global --entity Europe
+  zjobs seed --tenant 10000 --accounts 200
+  curl localhost:8080/query/jobs -H "Authorization: Bearer $(zjobs token)"
+  DATABASE_URL=postgres://localhost/zjobs zjobs migrate
+`
+
 export function buildCli(): Command {
   const program = new Command('zjobs').description("Self-hosted server for Zuora's asynchronous data-jobs APIs")
   program.showHelpAfterError()
+  program.addHelpText('after', HELP_AFTER)
 
   program.command('start').description('Run the API server (embedded database unless DATABASE_URL is set)').action(start)
 
@@ -135,6 +160,7 @@ export function buildCli(): Command {
     .description('Delete a tenant with all its data')
     .action((id: string) =>
       withDb(async (db, config) => {
+        const { openFileStore } = await import('./storage/files/store.ts')
         await deleteTenant(db, id)
         const files = await openFileStore(db, config, () => publicBaseUrl(config))
         await files.deleteTenant(id)

@@ -1,11 +1,12 @@
 // `zjobs seed` and `zjobs import`: billing data straight into a tenant's database rows.
-import { SingleBar, Presets } from 'cli-progress'
+// Registering the verbs is cheap: the generator, the CSV parser and the progress bar are
+// loaded when a verb runs.
+import type { Preset, SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
 import { createReadStream, statSync } from 'node:fs'
 import { ConfigError, type Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
-import { importCsv, tooLarge } from './import.ts'
-import { DEFAULT_BATCH_ACCOUNTS, DEFAULT_SEED, seedTenant, type SeedProgress } from './seed.ts'
+import type { SeedProgress } from './seed.ts'
 
 export type WithDb = <T>(work: (db: Db, config: Config) => Promise<T>) => Promise<T>
 
@@ -24,14 +25,15 @@ export function registerBillingCommands(program: Command, withDb: WithDb): void 
     .description('Fill a tenant with deterministic, realistic billing data (same seed, same rows)')
     .requiredOption('--tenant <id>', 'tenant id')
     .requiredOption('--accounts <n>', 'number of customer accounts')
-    .option('--seed <s>', 'seed of the generator', String(DEFAULT_SEED))
-    .option('--batch-accounts <n>', 'accounts per batch (one transaction each)', String(DEFAULT_BATCH_ACCOUNTS))
-    .action((options: { tenant: string; accounts: string; seed: string; batchAccounts: string }) => {
+    .option('--seed <s>', 'seed of the generator (default: 1)')
+    .option('--batch-accounts <n>', 'accounts per batch, one transaction each (default: 1000)')
+    .action(async (options: { tenant: string; accounts: string; seed?: string; batchAccounts?: string }) => {
       const accounts = integer('--accounts', options.accounts)
-      const seed = integer('--seed', options.seed)
-      const batchAccounts = integer('--batch-accounts', options.batchAccounts)
+      const seed = options.seed === undefined ? undefined : integer('--seed', options.seed)
+      const batchAccounts = options.batchAccounts === undefined ? undefined : integer('--batch-accounts', options.batchAccounts)
+      const [{ seedTenant }, { SingleBar: Bar, Presets }] = await Promise.all([import('./seed.ts'), import('cli-progress')])
       return withDb(async (db) => {
-        const bar = progressBar(accounts)
+        const bar = progressBar(accounts, Bar, Presets.shades_classic)
         const started = performance.now()
         try {
           const result = await seedTenant(db, options.tenant, { accounts, seed, batchAccounts, onProgress: bar.update })
@@ -52,8 +54,9 @@ export function registerBillingCommands(program: Command, withDb: WithDb): void 
     .option('--entity-id <id>', 'entity the rows belong to (multi-entity tenants)')
     .option('--org-id <id>', 'org the rows belong to (multi-org tenants)')
     .argument('<file>', 'CSV file')
-    .action((file: string, options: { tenant: string; object: string; entityId?: string; orgId?: string }) =>
-      withDb(async (db, config) => {
+    .action(async (file: string, options: { tenant: string; object: string; entityId?: string; orgId?: string }) => {
+      const { importCsv, tooLarge } = await import('./import.ts')
+      return withDb(async (db, config) => {
         const size = fileSize(file)
         if (size > config.importMaxBytes) throw tooLarge(file, config.importMaxBytes)
         const stream = createReadStream(file)
@@ -66,8 +69,8 @@ export function registerBillingCommands(program: Command, withDb: WithDb): void 
         } finally {
           stream.destroy()
         }
-      }),
-    )
+      })
+    })
 }
 
 function fileSize(file: string): number {
@@ -82,15 +85,19 @@ function fileSize(file: string): number {
 }
 
 /** A progress bar on stderr (drawn only on a terminal); `update` fits seedTenant's onProgress. */
-function progressBar(accounts: number): { update: (progress: SeedProgress) => void; stop: () => void } {
-  const bar = new SingleBar(
+function progressBar(
+  accounts: number,
+  Bar: typeof SingleBar,
+  preset: Preset,
+): { update: (progress: SeedProgress) => void; stop: () => void } {
+  const bar = new Bar(
     {
       stream: process.stderr,
       format: 'seeding |{bar}| {percentage}% | {value}/{total} accounts | {rows} rows | ETA {eta_formatted}',
       hideCursor: true,
       etaBuffer: 20,
     },
-    Presets.shades_classic,
+    preset,
   )
   let started = false
   let stopped = false

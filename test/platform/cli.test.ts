@@ -3,10 +3,13 @@
 // database through its socket rather than open the data folder a second time.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { settings } from '../../src/config.ts'
 import { fixtures } from '../helpers/fixtures.ts'
 import { request } from '../helpers/http.ts'
 import {
@@ -22,6 +25,14 @@ import {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'bin', 'zjobs.js')
 const NODE_BIN = join(ROOT, 'node_modules', '.bin')
+/** Preloaded into a CLI run, writes the URLs of the modules it loaded (test/helpers/loaded-modules.ts). */
+const LOADED_MODULES_HOOK = pathToFileURL(join(ROOT, 'test', 'helpers', 'loaded-modules.ts')).href
+/** What a verb that is not `start`, `worker` or `bench` must never load. */
+const SERVER_MODULES = [
+  /\/node_modules\/(fastify|@fastify\/[^/]+|@aws-sdk\/[^/]+|libpg-query|pgsql-deparser|autocannon|typebox)\//,
+  /\/src\/(main\.ts|http\/|jobs\/|query\/(?!output\/))/,
+  /\/bench\/(?!command\.ts$)/,
+]
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 interface CliResult {
@@ -324,6 +335,70 @@ describe('zjobs CLI beside a running server', () => {
     assert.equal(ready.status, 200)
     const token = await issueToken(server.url, server.server.bootstrap.clientId, server.server.bootstrap.clientSecret!)
     assert.equal((await whoami(token)).tenantId, server.server.bootstrap.tenant.id)
+  })
+
+  test('--help lists the environment variables zjobs reads, and examples', async () => {
+    const result = await zjobs('--help')
+    expectSuccess(result)
+    const section = /\nEnvironment variables[^\n]*:\n((?: {2}[^\n]+\n)+)\nExamples:\n((?: {2}[^\n]+\n)+)/.exec(result.stdout)
+    assert.ok(section, `environment variables and examples in:\n${result.stdout}`)
+    const named = section[1].split('\n').flatMap((line) => /^ {2}([A-Z][A-Z0-9_]*(?:, [A-Z][A-Z0-9_]*)*) {2}/.exec(line)?.[1].split(', ') ?? [])
+    for (const name of ['DATABASE_URL', 'ZJOBS_DATA_DIR', 'PORT', 'HOST', 'ZJOBS_ADMIN_TOKEN', 'ZJOBS_DEFAULT_CLIENT_ID', 'ZJOBS_DEFAULT_CLIENT_SECRET', 'LOG_LEVEL']) {
+      assert.ok(named.includes(name), `--help names ${name}`)
+    }
+    // Only settings zjobs really reads (src/config.ts).
+    const known = new Set(Object.values(settings).map((setting) => setting.env))
+    for (const name of named) assert.ok(known.has(name), `${name} is a setting of src/config.ts`)
+    assert.match(section[2], /^ {2}zjobs start /m)
+  })
+
+  test('a verb loads only what it needs: --help, token and tenant list load no HTTP server, job kind or benchmark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zjobs-modules-'))
+    try {
+      const loaded = async (...args: string[]) => {
+        const file = join(dir, `${args.join(' ')}.txt`)
+        const options = `${process.env.NODE_OPTIONS ?? ''} --import=${LOADED_MODULES_HOOK}`.trim()
+        const result = await run(args, env({ NODE_OPTIONS: options, ZJOBS_TEST_LOADED_MODULES: file }))
+        expectSuccess(result)
+        return { args, urls: readFileSync(file, 'utf8').split('\n').filter(Boolean) }
+      }
+      const runs = await Promise.all([loaded('--help'), loaded('token'), loaded('tenant', 'list')])
+      for (const { args, urls } of runs) {
+        // The hook sees ES modules and CommonJS ones (commander) alike.
+        assert.ok(urls.some((url) => url.endsWith('/src/cli.ts')), `${args}: the hook saw src/cli.ts`)
+        assert.ok(urls.some((url) => url.includes('/node_modules/commander/')), `${args}: the hook saw commander`)
+        const heavy = urls.filter((url) => SERVER_MODULES.some((pattern) => pattern.test(url)))
+        assert.deepEqual(heavy, [], `zjobs ${args.join(' ')} loaded server modules`)
+      }
+      const [help, token, list] = runs.map(({ urls }) => urls)
+      // --help loads not even the database driver; the verbs load it when they run.
+      assert.ok(!help.some((url) => url.includes('/node_modules/pg/')), '--help loaded pg')
+      assert.ok(token.some((url) => url.includes('/node_modules/pg/')))
+      assert.ok(list.some((url) => url.includes('/node_modules/pg/')))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('two CLI commands run at once beside the server both succeed, and the server keeps serving', async () => {
+    let running = true
+    const readiness = (async () => {
+      const statuses: number[] = []
+      while (running) {
+        statuses.push((await request(`${server.url}/readyz`)).status)
+        await sleep(20)
+      }
+      return statuses
+    })()
+    const [listed, minted] = await Promise.all([zjobs('tenant', 'list'), zjobs('token')]).finally(() => (running = false))
+    const statuses = await readiness
+    expectSuccess(listed)
+    expectSuccess(minted)
+    assert.deepEqual(JSON.parse(listed.stdout), (await server.admin('GET', '/admin/tenants')).json().tenants)
+    assert.match(minted.stdout, /^[0-9a-f]{32}\n$/)
+    assert.equal((await whoami(minted.stdout.trim())).userId, server.server.bootstrap.user.id)
+    assert.ok(statuses.length > 0 && statuses.every((status) => status === 200), `readyz while the commands ran: ${statuses}`)
+    assert.equal((await request(`${server.url}/readyz`)).status, 200)
   })
 
   test('the launcher hands the command to the pinned Node.js 24 when run by an older node', async (t) => {
