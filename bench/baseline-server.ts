@@ -1,7 +1,10 @@
 // The baseline of the API read and latency scenarios: a bare Fastify server (no auth, no
-// plugins, no logging) answering with the same single SELECT zjobs runs, through the same
-// driver and pool size, on the same database. Run as a child process, like zjobs.
-//   BENCH_BASELINE={"connection":{...},"poolMax":10,"tenantId":"10001","kinds":["..."]} node bench/baseline-server.ts
+// plugins, no logging) answering with the best plain read PostgreSQL offers for the same
+// answer, through the same driver and pool size, on the same database: a job by its primary
+// key; a page of jobs as an indexed keyset SELECT (tenant, kind, newest first) of the same
+// columns, from a copy of the jobs table that has the index matching it (so the baseline does
+// not depend on zjobs' own indexes). Run as a child process, like zjobs.
+//   BENCH_BASELINE={"connection":{...},"poolMax":10,"tenantId":"10001"} node bench/baseline-server.ts
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
@@ -12,8 +15,21 @@ export interface BaselineSettings {
   poolMax: number
   /** Tenant whose jobs the read routes select. */
   tenantId: string
-  /** Job kinds of `GET /objects/jobs` (the custom-object bulk jobs' kinds). */
-  objectJobKinds: string[]
+  /** `GET /objects/jobs`: the table it reads (made by keysetCopy) and the bulk jobs' kind. */
+  objectJobs?: { table: string; kind: string }
+}
+
+/**
+ * A copy of the jobs table with its primary key and one index, the one a newest-first page of
+ * a tenant's jobs of one kind reads in order: the keyset baseline's table. Drop it afterwards.
+ */
+export async function keysetCopy(client: pg.Client, table: string): Promise<void> {
+  await client.query(`DROP TABLE IF EXISTS ${table}`)
+  await client.query(`CREATE TABLE ${table} (LIKE jobs INCLUDING DEFAULTS)`)
+  await client.query(`INSERT INTO ${table} SELECT * FROM jobs`)
+  await client.query(`ALTER TABLE ${table} ADD PRIMARY KEY (tenant_id, id)`)
+  await client.query(`CREATE INDEX ON ${table} (tenant_id, kind, created_at DESC, id DESC)`)
+  await client.query(`ANALYZE ${table}`)
 }
 
 // The columns zjobs' job store selects (src/jobs/store.ts), so both read the same row.
@@ -28,13 +44,16 @@ async function serve(settings: BaselineSettings): Promise<void> {
     if (!rows[0]) return reply.code(404).send({ code: 1001 })
     return { data: rows[0] }
   })
-  app.get<{ Querystring: { pageSize?: string } }>('/objects/jobs', async (request) => {
-    const { rows } = await pool.query(
-      `SELECT ${COLUMNS} FROM jobs WHERE tenant_id = $1 AND kind = ANY($2) ORDER BY created_at DESC, id DESC LIMIT $3`,
-      [settings.tenantId, settings.objectJobKinds, Number(request.query.pageSize ?? 25)],
-    )
-    return { count: rows.length, jobs: rows }
-  })
+  const objectJobs = settings.objectJobs
+  if (objectJobs) {
+    app.get<{ Querystring: { pageSize?: string } }>('/objects/jobs', async (request) => {
+      const { rows } = await pool.query(
+        `SELECT ${COLUMNS} FROM ${objectJobs.table} WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+        [settings.tenantId, objectJobs.kind, Number(request.query.pageSize ?? 25)],
+      )
+      return { count: rows.length, jobs: rows }
+    })
+  }
   app.post('/select-one', async () => (await pool.query('SELECT 1 AS one')).rows[0])
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   process.stdout.write(`listening ${address}\n`)

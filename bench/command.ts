@@ -10,7 +10,7 @@ export function registerBenchCommand(program: Command): void {
     .description('Run the benchmarks: zjobs beside a baseline per scenario (docs/performance.md)')
     .option('--quick', 'small sizes, under two minutes per backend', false)
     .option('--backend <name>', 'embedded or postgres (repeatable; default: embedded, and postgres with DATABASE_URL)', collect)
-    .option('--scenario <name>', 'api, latency, export, backfill, auto, bulk or seed (repeatable; default: all)', collect)
+    .option('--scenario <name>', 'start, footprint, cli, api, latency, export, backfill, auto, bulk, seed or isolation (repeatable; default: all)', collect)
     .option('--out <dir>', 'folder of the JSON results (default: bench/results)')
     .action(async (options: { quick: boolean; backend?: string[]; scenario?: string[]; out?: string }) => {
       const { runBench } = await import('./run.ts')

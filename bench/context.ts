@@ -31,5 +31,5 @@ export async function timed(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - started
 }
 
-/** The pool size of zjobs' API thread (src/storage/db.ts defaults), given to the baselines too. */
-export const apiPoolSize = (backend: Backend) => (backend.name === 'embedded' ? 4 : 10)
+/** The pool size of zjobs' API thread (src/storage/db.ts default), given to the baselines too. */
+export const API_POOL_SIZE = 10

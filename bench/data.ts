@@ -64,8 +64,8 @@ export async function multiplyCharges(client: pg.Client, tenantId: string, total
     if (have >= total) {
       // The seed soft-deletes a few; a query of live rows then sees every one.
       await client.query('UPDATE billing.rateplancharge SET deleted = false WHERE tenant_id = $1 AND deleted', [tenantId])
-      // Statistics of the grown table, as autovacuum (or zjobs' maintenance on the embedded
-      // database) would take them shortly: both sides then plan against the real size.
+      // Statistics of the grown table, as autovacuum would take them shortly: both sides then
+      // plan against the real size.
       await client.query('ANALYZE billing.rateplancharge')
       return
     }

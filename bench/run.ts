@@ -1,29 +1,38 @@
 // `npm run bench` / `zjobs bench`: every headline scenario, zjobs (a real `zjobs start`
 // child process, driven through its HTTP API) beside a baseline measured in the same run on
-// the same database, as one table per backend and as JSON under bench/results/.
+// the same database, as one table per backend and as JSON under bench/results/. The memory of
+// zjobs' process tree (with its PostgreSQL processes) is sampled during every scenario.
 //   npm run bench -- [--quick] [--backend embedded|postgres ...] [--scenario NAME ...] [--out DIR]
 // Backends: embedded, plus postgres when DATABASE_URL is set; --backend postgres without
 // DATABASE_URL starts a throwaway cluster. The bench reports, it never fails on a missed target.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openBackend, type BackendName } from './backend.ts'
 import type { Context } from './context.ts'
 import { describeRun, type RunDescription } from './describe.ts'
+import { samplePeak } from './memory.ts'
 import { failed, table, writeResults, type Row } from './results.ts'
 import { apiReads } from './scenarios/api-reads.ts'
 import { autoBackfillScenario } from './scenarios/auto-backfill.ts'
 import { bulkCreateScenario } from './scenarios/bulk-create.ts'
+import { cliScenario } from './scenarios/cli.ts'
 import { dataBackfillScenario } from './scenarios/data-backfill.ts'
 import { exportScenario } from './scenarios/export.ts'
+import { footprintPeakRow, footprintScenario } from './scenarios/footprint.ts'
+import { isolationScenario } from './scenarios/isolation.ts'
 import { latencyScenario } from './scenarios/latency.ts'
 import { seedScenario } from './scenarios/seed.ts'
+import { startScenario } from './scenarios/start.ts'
 import { FULL, QUICK } from './sizes.ts'
 import { logFile, startZjobs } from './zjobs.ts'
 
 /** Scenarios by name, in the order they run (the charges tenant grows from export to auto backfill). */
 export const SCENARIOS: Record<string, (context: Context) => Promise<Row[]>> = {
+  start: startScenario,
+  footprint: footprintScenario,
+  cli: cliScenario,
   api: apiReads,
   latency: latencyScenario,
   export: exportScenario,
@@ -31,6 +40,7 @@ export const SCENARIOS: Record<string, (context: Context) => Promise<Row[]>> = {
   auto: autoBackfillScenario,
   bulk: bulkCreateScenario,
   seed: seedScenario,
+  isolation: isolationScenario,
 }
 
 /** How a scenario's row reads when it fails as a whole. */
@@ -42,7 +52,14 @@ const LABELS: Record<string, string> = {
   auto: '5. auto backfill',
   seed: '6. seed',
   latency: '7. latency',
+  start: '9. start',
+  cli: '10. CLI',
+  footprint: '11. footprint',
+  isolation: '12. isolation',
 }
+
+/** Scenarios whose work is not the bench's zjobs (their own processes): no peak of its tree. */
+const OWN_PROCESSES = new Set(['start', 'footprint'])
 
 export interface BenchOptions {
   quick?: boolean
@@ -62,6 +79,9 @@ async function runBackend(
   progress: (rows: Row[]) => void,
 ): Promise<{ description: RunDescription; rows: Row[] }> {
   const workDir = mkdtempSync(join(tmpdir(), 'zjobs-bench-'))
+  // Run as root, PostgreSQL runs as the postgres user, which must reach the clusters in here
+  // (zjobs would otherwise put its cluster in its cache folder, outside the run's folder).
+  chmodSync(workDir, 0o755)
   const backend = await openBackend(name, workDir)
   const log = (message: string) => process.stdout.write(`[${name}] ${message}\n`)
   try {
@@ -72,6 +92,7 @@ async function runBackend(
       for (const scenario of scenarios) {
         const started = performance.now()
         log(`${scenario}...`)
+        const sampler = OWN_PROCESSES.has(scenario) ? undefined : samplePeak(() => zjobs.treeRoots())
         try {
           rows.push(...(await SCENARIOS[scenario](context)))
         } catch (error) {
@@ -79,6 +100,9 @@ async function runBackend(
           rows.push(failed(LABELS[scenario], error))
           // A scenario that took zjobs down must not take the next ones with it.
           await zjobs.restart().catch(() => {})
+        } finally {
+          const peak = sampler?.stop()
+          if (peak) rows.push(footprintPeakRow(LABELS[scenario], peak))
         }
         log(`  ${scenario}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
         progress(rows)

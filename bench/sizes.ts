@@ -24,6 +24,12 @@ export interface Sizes {
   latencyRuns: number
   /** Also compare the export with COPY | gzip at level 6 (gzip's default). */
   gzip6: boolean
+  /** Starts of each kind (new folder, reopened folder, baseline); the median counts. */
+  startRuns: number
+  /** Runs of each CLI command and of its baseline; the median counts. */
+  cliRuns: number
+  /** Seconds a freshly started zjobs (and the baseline) is left alone before its idle memory is read. */
+  idleSeconds: number
 }
 
 export const FULL: Sizes = {
@@ -40,6 +46,9 @@ export const FULL: Sizes = {
   seedAccounts: 100_000,
   latencyRuns: 50,
   gzip6: true,
+  startRuns: 5,
+  cliRuns: 7,
+  idleSeconds: 5,
 }
 
 export const QUICK: Sizes = {
@@ -57,4 +66,7 @@ export const QUICK: Sizes = {
   seedAccounts: 1_000,
   latencyRuns: 50,
   gzip6: false,
+  startRuns: 3,
+  cliRuns: 3,
+  idleSeconds: 2,
 }

@@ -1,16 +1,13 @@
 // "The same rows into the same storage": a table zjobs filled, found by its growth, is
 // copied in structure (CREATE TABLE ... (LIKE ... INCLUDING ALL): columns, defaults,
-// constraints, indexes) and its rows of one tenant are loaded into the copy, timed alone:
-// COPY FROM STDIN on PostgreSQL, or on the embedded database (no COPY FROM STDIN) a
-// multi-row INSERT ... SELECT FROM unnest per 2000 rows, as src/storage/bulk.ts loads.
+// constraints, indexes) and its rows of one tenant are loaded into the copy with COPY FROM
+// STDIN, timed alone.
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 
 const COPY_TABLE = 'public.zjobs_bench_storage_copy'
-const CHUNK_ROWS = 2000
-const asText = { getTypeParser: () => (value: string) => value }
 
 /** Bytes of every user table (with its indexes and TOAST). */
 export async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
@@ -35,9 +32,9 @@ export function grownTable(before: Map<string, number>, after: Map<string, numbe
 }
 
 /** Loads `table`'s rows of `tenantId` into a structural copy of it; returns the load's ms and rows. */
-export async function copyIntoLikeTable(client: pg.Client, table: string, tenantId: string, embedded: boolean): Promise<{ ms: number; rows: number }> {
-  const { rows: columns } = await client.query<{ name: string; type: string; tenant: boolean }>(
-    `SELECT quote_ident(attname) AS name, format_type(atttypid, atttypmod) AS type, attname = 'tenant_id' AS tenant
+export async function copyIntoLikeTable(client: pg.Client, table: string, tenantId: string): Promise<{ ms: number; rows: number }> {
+  const { rows: columns } = await client.query<{ name: string; tenant: boolean }>(
+    `SELECT quote_ident(attname) AS name, attname = 'tenant_id' AS tenant
      FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
     [table],
   )
@@ -46,31 +43,16 @@ export async function copyIntoLikeTable(client: pg.Client, table: string, tenant
   await client.query(`DROP TABLE IF EXISTS ${COPY_TABLE}`)
   await client.query(`CREATE TABLE ${COPY_TABLE} (LIKE ${table} INCLUDING ALL)`)
   try {
-    if (!embedded) {
-      // The rows in COPY's text format, read before the clock starts.
-      const chunks: Buffer[] = []
-      await pipeline(client.query(copyTo(`COPY (SELECT ${names} FROM ${table} ${where}) TO STDOUT`)), async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) chunks.push(chunk)
-      })
-      const text = Buffer.concat(chunks)
-      const started = performance.now()
-      const stream = client.query(copyFrom(`COPY ${COPY_TABLE} (${names}) FROM STDIN`))
-      await pipeline(Readable.from([text]), stream)
-      return { ms: performance.now() - started, rows: Number(stream.rowCount) }
-    }
-    const { rows } = await client.query<(string | null)[]>({ text: `SELECT ${names} FROM ${table} ${where}`, rowMode: 'array', types: asText })
-    const arrays = columns.map((_, c) => `$${c + 1}::text[]`).join(', ')
-    const casts = columns.map((column, c) => `c${c}::${column.type}`).join(', ')
-    const aliases = columns.map((_, c) => `c${c}`).join(', ')
-    const sql = `INSERT INTO ${COPY_TABLE} (${names}) SELECT ${casts} FROM unnest(${arrays}) AS u(${aliases})`
+    // The rows in COPY's text format, read before the clock starts.
+    const chunks: Buffer[] = []
+    await pipeline(client.query(copyTo(`COPY (SELECT ${names} FROM ${table} ${where}) TO STDOUT`)), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) chunks.push(chunk)
+    })
+    const text = Buffer.concat(chunks)
     const started = performance.now()
-    await client.query('BEGIN')
-    for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
-      const chunk = rows.slice(at, at + CHUNK_ROWS)
-      await client.query(sql, columns.map((_, c) => chunk.map((row) => row[c])))
-    }
-    await client.query('COMMIT')
-    return { ms: performance.now() - started, rows: rows.length }
+    const stream = client.query(copyFrom(`COPY ${COPY_TABLE} (${names}) FROM STDIN`))
+    await pipeline(Readable.from([text]), stream)
+    return { ms: performance.now() - started, rows: Number(stream.rowCount) }
   } finally {
     await client.query(`DROP TABLE IF EXISTS ${COPY_TABLE}`)
   }

@@ -1,11 +1,13 @@
 // zjobs under test: `zjobs start` as a child process, its log in a file (not in this
-// process's memory), restartable on the same database, with its peak RSS read from /proc.
+// process's memory), restartable on the same database, with its peak RSS read from /proc and
+// its process tree (with the embedded PostgreSQL server's processes) for bench/memory.ts.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BIN, freePort, processEnv, ROOT } from '../test/helpers/process.ts'
 import type { Backend } from './backend.ts'
+import { postmasterPid } from './memory.ts'
 
 export const ADMIN_TOKEN = 'zjobs-bench-admin-token'
 export const CLIENT_ID = '7b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d'
@@ -25,6 +27,8 @@ export const BENCH_SETTINGS: Record<string, string> = {
 export interface Zjobs {
   readonly url: string
   pid(): number
+  /** Roots of its process tree: zjobs, and the embedded server's postmaster (bench/memory.ts). */
+  treeRoots(): number[]
   /** Stops the process and starts a new one on the same database (a fresh peak RSS). */
   restart(): Promise<void>
   stop(): Promise<void>
@@ -34,20 +38,25 @@ export interface Zjobs {
   peakRssMb(): number
 }
 
-export async function startZjobs(backend: Backend, logPath: string): Promise<Zjobs> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const env = processEnv({
+/** The environment of a bench zjobs on `database` (its data folder, and DATABASE_URL if any), serving on `port`. */
+export function zjobsEnv(database: Pick<Backend, 'dataDir' | 'databaseUrl'>, port: number): NodeJS.ProcessEnv {
+  return processEnv({
     ...BENCH_SETTINGS,
     PORT: String(port),
     HOST: '127.0.0.1',
-    ZJOBS_PUBLIC_URL: url,
-    ZJOBS_DATA_DIR: backend.dataDir,
-    DATABASE_URL: backend.databaseUrl,
+    ZJOBS_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ZJOBS_DATA_DIR: database.dataDir,
+    DATABASE_URL: database.databaseUrl,
     ZJOBS_ADMIN_TOKEN: ADMIN_TOKEN,
     ZJOBS_DEFAULT_CLIENT_ID: CLIENT_ID,
     ZJOBS_DEFAULT_CLIENT_SECRET: CLIENT_SECRET,
   })
+}
+
+export async function startZjobs(backend: Backend, logPath: string): Promise<Zjobs> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const env = zjobsEnv(backend, port)
   let child = await launch(env, url, logPath)
   const stop = async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -59,6 +68,10 @@ export async function startZjobs(backend: Backend, logPath: string): Promise<Zjo
   return {
     url,
     pid: () => child.pid!,
+    treeRoots() {
+      const postmaster = backend.databaseUrl ? undefined : postmasterPid(backend.dataDir)
+      return postmaster === undefined ? [child.pid!] : [child.pid!, postmaster]
+    },
     async restart() {
       await stop()
       child = await launch(env, url, logPath)

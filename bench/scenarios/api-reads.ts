@@ -1,21 +1,23 @@
 // Scenario 1: reads under load. autocannon (a few dozen connections) against zjobs'
 // GET /query/jobs/{id} and GET /objects/jobs?pageSize=25 on a tenant with thousands of jobs,
-// and against a bare Fastify server running the same SELECT (bench/baseline-server.ts).
+// and against a bare Fastify server running the best plain read of the same rows
+// (bench/baseline-server.ts): a primary-key SELECT; an indexed keyset SELECT of the page.
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { call, createTenant, expect, type BenchTenant } from '../api.ts'
-import { startBaselineServer } from '../baseline-server.ts'
-import { apiPoolSize, withClient, type Context } from '../context.ts'
+import { keysetCopy, startBaselineServer } from '../baseline-server.ts'
+import { API_POOL_SIZE, withClient, type Context } from '../context.ts'
 import { cloneJob, runDataQuery } from '../data.ts'
 import { failed, measured, notLanded, type Row } from '../results.ts'
 import { BENCH_OBJECT, defineBenchObject } from './objects.ts'
 
-interface Load {
+export interface Load {
   perSecond: number
   p99: number
 }
 
-async function load(context: Context, url: string, token: string | undefined, seconds: number): Promise<Load> {
+/** autocannon against `url` for `seconds`: 2xx answers a second and p99; throws on any other answer. */
+export async function load(context: Context, url: string, token: string | undefined, seconds: number): Promise<Load> {
   const { sizes } = context
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
   const result = await autocannon({ url, connections: sizes.apiConnections, duration: seconds, headers })
@@ -64,18 +66,15 @@ async function queryJobReads(context: Context, tenant: BenchTenant): Promise<Row
     )
     return rows[0].id
   })
-  const baseline = await startBaselineServer({
-    connection: context.backend.connection(),
-    poolMax: apiPoolSize(context.backend),
-    tenantId: tenant.id,
-    objectJobKinds: [],
-  })
+  const baseline = await startBaselineServer({ connection: context.backend.connection(), poolMax: API_POOL_SIZE, tenantId: tenant.id })
   try {
     return await compare(context, `${zjobs.url}/query/jobs/${target}`, tenant.token, `${baseline.url}/query/jobs/${target}`, 'GET /query/jobs/{id}')
   } finally {
     await baseline.stop()
   }
 }
+
+const KEYSET_TABLE = 'public.zjobs_bench_jobs_keyset'
 
 async function objectJobReads(context: Context, tenant: BenchTenant): Promise<Row[]> {
   const { zjobs, sizes } = context
@@ -98,16 +97,21 @@ async function objectJobReads(context: Context, tenant: BenchTenant): Promise<Ro
     return rows[0].kind
   })
   if (!kind) return [failed(scenario, 'bulk jobs are not rows of the jobs table: the baseline SELECT is unknown')]
-  const baseline = await startBaselineServer({
-    connection: context.backend.connection(),
-    poolMax: apiPoolSize(context.backend),
-    tenantId: tenant.id,
-    objectJobKinds: [kind],
-  })
+  await withClient(context, (client) => keysetCopy(client, KEYSET_TABLE))
   try {
-    return await compare(context, `${zjobs.url}/objects/jobs?pageSize=25`, tenant.token, `${baseline.url}/objects/jobs?pageSize=25`, 'GET /objects/jobs?pageSize=25')
+    const baseline = await startBaselineServer({
+      connection: context.backend.connection(),
+      poolMax: API_POOL_SIZE,
+      tenantId: tenant.id,
+      objectJobs: { table: KEYSET_TABLE, kind },
+    })
+    try {
+      return await compare(context, `${zjobs.url}/objects/jobs?pageSize=25`, tenant.token, `${baseline.url}/objects/jobs?pageSize=25`, 'GET /objects/jobs?pageSize=25')
+    } finally {
+      await baseline.stop()
+    }
   } finally {
-    await baseline.stop()
+    await withClient(context, (client) => client.query(`DROP TABLE IF EXISTS ${KEYSET_TABLE}`))
   }
 }
 

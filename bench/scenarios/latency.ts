@@ -3,7 +3,7 @@
 // synchronous request to the bare Fastify server, so the ratio is what asynchrony costs.
 import { createTenant } from '../api.ts'
 import { startBaselineServer } from '../baseline-server.ts'
-import { apiPoolSize, type Context } from '../context.ts'
+import { API_POOL_SIZE, type Context } from '../context.ts'
 import { runDataQuery } from '../data.ts'
 import { measured, type Row } from '../results.ts'
 
@@ -28,7 +28,7 @@ export async function latencyScenario(context: Context): Promise<Row[]> {
   }
   const peakRssMb = zjobs.peakRssMb()
 
-  const baseline = await startBaselineServer({ connection: context.backend.connection(), poolMax: apiPoolSize(context.backend), tenantId: tenant.id, objectJobKinds: [] })
+  const baseline = await startBaselineServer({ connection: context.backend.connection(), poolMax: API_POOL_SIZE, tenantId: tenant.id })
   const theirs: number[] = []
   try {
     for (let i = 0; i <= sizes.latencyRuns; i++) {

@@ -1,15 +1,13 @@
 // Scenario 6: seeding accounts through the admin plane's seed job (POST
 // /admin/tenants/{id}/seed, polled). Baseline: the same rows, generated beforehand with
 // generateBatch (not timed), loaded into another tenant one transaction per batch as zjobs
-// commits them: COPY FROM STDIN on PostgreSQL; on the embedded database, where COPY FROM
-// STDIN is not available, the multi-row INSERT ... SELECT FROM unnest of src/storage/bulk.ts.
+// commits them, with COPY FROM STDIN.
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { BILLING_OBJECTS, BILLING_SCHEMA } from '../../src/billing/model.ts'
 import { generateBatch, planSeed, tableColumns } from '../../src/billing/seed.ts'
-import { bulkInsert } from '../../src/storage/bulk.ts'
 import { createTenant, seedThroughApi } from '../api.ts'
 import { withClient, type Context } from '../context.ts'
 import { measured, type Row } from '../results.ts'
@@ -38,17 +36,14 @@ function batchLoads(tenantId: string, plan: ReturnType<typeof planSeed>, index: 
   return loads
 }
 
-async function loadBatch(client: pg.Client, embedded: boolean, loads: TableLoad[]): Promise<number> {
+async function loadBatch(client: pg.Client, loads: TableLoad[]): Promise<number> {
   // The COPY text is made before the clock starts: only the load is timed.
-  const texts = embedded ? [] : loads.map((load) => Buffer.from(load.values.map((row) => row.map(csvValue).join(',')).join('\n') + '\n'))
+  const texts = loads.map((load) => Buffer.from(load.values.map((row) => row.map(csvValue).join(',')).join('\n') + '\n'))
   const started = performance.now()
   await client.query('BEGIN')
   for (const [i, load] of loads.entries()) {
-    if (embedded) await bulkInsert(client, load.table, load.columns, load.values)
-    else {
-      const names = load.columns.map((column) => column.name).join(', ')
-      await pipeline(Readable.from([texts[i]]), client.query(copyFrom(`COPY ${load.table} (${names}) FROM STDIN WITH (FORMAT csv)`)))
-    }
+    const names = load.columns.map((column) => column.name).join(', ')
+    await pipeline(Readable.from([texts[i]]), client.query(copyFrom(`COPY ${load.table} (${names}) FROM STDIN WITH (FORMAT csv)`)))
   }
   await client.query('COMMIT')
   return performance.now() - started
@@ -66,16 +61,15 @@ export async function seedScenario(context: Context): Promise<Row[]> {
 
   const theirs = await createTenant(zjobs, 'bench seed baseline')
   const plan = planSeed({ id: theirs.id, entities: [], orgs: [] }, { accounts })
-  const embedded = context.backend.name === 'embedded'
   let loadMs = 0
   await withClient(context, async (client) => {
-    for (const batch of plan.batches) loadMs += await loadBatch(client, embedded, batchLoads(theirs.id, plan, batch.index))
+    for (const batch of plan.batches) loadMs += await loadBatch(client, batchLoads(theirs.id, plan, batch.index))
   })
   context.log(`  seed ${accounts} accounts: zjobs ${(ms / 1000).toFixed(1)} s, load only ${(loadMs / 1000).toFixed(1)} s`)
   return [
     measured(`6. seed ${accounts.toLocaleString('en-US')} accounts`, ms / 1000, loadMs / 1000, 's', {
       peakRssMb,
-      note: embedded ? 'baseline: unnest INSERT (no COPY FROM STDIN embedded) of pre-generated rows' : 'baseline: COPY FROM of pre-generated rows',
+      note: 'baseline: COPY FROM of pre-generated rows',
     }),
   ]
 }
