@@ -109,13 +109,18 @@ export interface ListOptions {
   before?: { createdAt: Date; id: string }
 }
 
-/** A tenant's jobs, newest first. */
+/**
+ * A tenant's jobs, newest first. Each kind's jobs are read in order from the index
+ * (tenant_id, kind, created_at DESC, id DESC), at most a page of each, and the pages merged:
+ * with `kind = ANY(...)` in one scan PostgreSQL cannot use the index's order and sorts every
+ * job of the kinds (thousands for a page of 25).
+ */
 export async function listJobs<P = unknown, G = unknown, R = unknown>(
   db: Queryable,
   tenantId: string,
   options: ListOptions,
 ): Promise<Job<P, G, R>[]> {
-  const conditions = ['tenant_id = $1', 'kind = ANY($2)']
+  const conditions = ['tenant_id = $1', 'kind = k.kind']
   const values: unknown[] = [tenantId, options.kinds]
   const add = (sql: string, value: unknown) => {
     values.push(value)
@@ -130,7 +135,11 @@ export async function listJobs<P = unknown, G = unknown, R = unknown>(
   }
   values.push(options.limit)
   const { rows } = await db.query<JobRow>(
-    `SELECT ${COLUMNS} FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+    `SELECT j.* FROM (SELECT DISTINCT unnest($2::text[]) AS kind) k
+     CROSS JOIN LATERAL (
+       SELECT ${COLUMNS} FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${values.length}
+     ) j
+     ORDER BY j.created_at DESC, j.id DESC LIMIT $${values.length}`,
     values,
   )
   return rows.map((row) => toJob<P, G, R>(row))
