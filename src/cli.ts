@@ -3,6 +3,7 @@
 // loaded when they run (`await import`): the HTTP server and job kinds (`start`, `worker`),
 // the database driver, the file store, the benchmarks. `--help` loads none of them.
 import { Command, Option } from 'commander'
+import { enableCompileCache } from 'node:module'
 import { registerBenchCommand } from '../bench/command.ts'
 import { registerBillingCommands } from './billing/cli.ts'
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from './config.ts'
@@ -270,4 +271,11 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) await runCli(process.argv)
+if (import.meta.main) {
+  // Run as `node src/cli.ts` (npm start), not through bin/zjobs.js, which turns it on before
+  // this file loads: Node.js' compile cache (in the temp folder) for what the verb imports, in
+  // this thread and the job runner's.
+  const cache = enableCompileCache()
+  if (cache.directory) process.env.NODE_COMPILE_CACHE = cache.directory
+  await runCli(process.argv)
+}
