@@ -49,8 +49,12 @@ const printStep = (message: string): void => {
 
 async function start(): Promise<void> {
   const config = loadConfig()
+  // The embedded server boots (its own process) while the HTTP server's modules load.
+  const { openDatabase } = await import('./storage/db.ts')
+  const opening = openDatabase(config, { onStep: printStep })
+  opening.catch(() => {})
   const { startServer } = await import('./main.ts')
-  const server = await startServer(config, { onStep: printStep })
+  const server = await startServer(config, { onStep: printStep, database: opening })
   const { bootstrap: setup } = server
   const database = server.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'
   const url = server.url.replace('127.0.0.1', 'localhost')

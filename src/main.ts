@@ -36,18 +36,24 @@ export interface ServerOptions extends AppOptions {
   jobKinds?: JobKind[]
   /** Told of each step of starting that takes a while (creating the database, applying migrations). */
   onStep?(message: string): void
+  /** The database, already being opened (`zjobs start` starts the embedded server while this module loads). */
+  database?: Promise<Db>
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config)
-  const db = await openDatabase(config, { onStep: options.onStep })
-  let jobs: JobRunner | undefined
+  const db = await (options.database ?? openDatabase(config, { onStep: options.onStep }))
+  let jobs: Promise<JobRunner> | undefined
   try {
     await migrate(db, { onStep: options.onStep })
     const setup = await bootstrap(db, config)
     let port = config.port
-    jobs = await startJobRunner(config, db, logger, { mode: options.workers ?? 'thread', kinds: options.jobKinds })
-    const runner = jobs
+    // The job workers load in their thread while the HTTP app is built here (two cores, half
+    // the wait); submissions made before they are ready wait in the job table for them.
+    const starting = startJobRunner(config, db, logger, { mode: options.workers ?? 'thread', kinds: options.jobKinds })
+    jobs = starting
+    starting.catch(() => {})
+    const signals = { wake: () => void starting.then((runner) => runner.wake(), () => {}) }
     const baseUrl = () => publicBaseUrl(config, port)
     const files = await openFileStore(db, config, baseUrl)
     const deps: AppDeps = {
@@ -58,13 +64,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       adminToken: setup.adminToken,
       baseUrl,
       limiter: tenantRateLimiter(config),
-      jobs: runner,
+      jobs: signals,
       files,
     }
     const onTenantDeleted = [...(options.onTenantDeleted ?? []), (tenantId: string) => files.deleteTenant(tenantId)]
     const app = await buildApp(deps, { ...options, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })
     port = (app.server.address() as AddressInfo).port
+    const runner = await starting
     const maintenance = startMaintenance(db, logger, config)
     const stopSweeping = sweepExpiredFiles(files, logger)
     let closing: Promise<void> | undefined
@@ -87,7 +94,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         })()),
     }
   } catch (error) {
-    await jobs?.stop(0)
+    await jobs?.then((runner) => runner.stop(0), () => {})
     await db.close()
     throw error
   }
