@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { ApiError, Category, notFound } from '../platform/errors.ts'
 import type { AppDeps } from './context.ts'
 import { sendError } from './errors.ts'
+import { lazyCompilers } from './lazy-compilers.ts'
 import { auth } from './plugins/auth.ts'
 import { idempotency } from './plugins/idempotency.ts'
 import { limits } from './plugins/limits.ts'
@@ -43,6 +44,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: lazyCompilers },
     // These errors (a malformed URL) skip the onRequest hooks that set Zuora-Request-Id.
     frameworkErrors: (error, request, reply) => sendError(request, reply.header('Zuora-Request-Id', request.id), error),
   })
