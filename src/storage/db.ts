@@ -1,6 +1,7 @@
 // The one database interface every part of zjobs uses: node-postgres against a PostgreSQL
 // server, either the one at DATABASE_URL or the embedded one zjobs runs from the data folder.
 import { createHash } from 'node:crypto'
+import { setPriority } from 'node:os'
 import pg from 'pg'
 import type { Config } from '../config.ts'
 import { startEmbeddedDatabase } from './embedded/server.ts'
@@ -30,11 +31,21 @@ export interface OpenOptions {
   kind?: Db['kind']
   /** Told of each step of opening that takes a while (creating the embedded template). */
   onStep?(message: string): void
+  /**
+   * Embedded only: the CPU niceness of this pool's server processes (the job workers' pool:
+   * a tenant's heavy query yields the CPU to every tenant's requests). Has no effect on a
+   * server elsewhere.
+   */
+  niceness?: number
 }
 
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Db> {
   const max = options.maxConnections ?? 10
-  if (options.connection) return wrap(options.kind ?? 'postgres', options.connection, max, false, async () => {})
+  if (options.connection) {
+    const db = wrap(options.kind ?? 'postgres', options.connection, max, false, async () => {})
+    if (db.kind === 'embedded' && options.niceness) reniceConnections(db.pool, options.niceness)
+    return db
+  }
   if (config.databaseUrl) return wrap('postgres', { connectionString: config.databaseUrl }, max, false, async () => {})
   const embedded = await startEmbeddedDatabase({
     dataDir: config.dataDir,
@@ -51,6 +62,22 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     },
   })
   return wrap('embedded', embedded.connection, max, embedded.owner, () => embedded.stop())
+}
+
+/** Each new connection's server process gets `niceness` (the embedded server runs on this machine). */
+function reniceConnections(pool: pg.Pool, niceness: number): void {
+  pool.on('connect', (client) => {
+    client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then(
+      ({ rows }) => {
+        try {
+          setPriority(rows[0].pid, niceness)
+        } catch {
+          // Not permitted here (another user's server): the work runs at normal priority.
+        }
+      },
+      () => {},
+    )
+  })
 }
 
 function migrationsKey(): string {
