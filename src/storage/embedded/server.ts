@@ -19,6 +19,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs'
 import { arch, homedir, platform, tmpdir } from 'node:os'
@@ -219,7 +220,11 @@ async function template(bin: Binaries, runAs: RunAs, options: EmbeddedOptions): 
   const key = createHash('sha256').update(binariesVersion(bin)).update(SERVER_SETTINGS.join()).update(options.templateKey).digest('hex').slice(0, 16)
   const root = join(cacheRoot(options), 'templates')
   const dir = join(root, `pg-${key}`)
-  if (existsSync(join(dir, 'PG_VERSION'))) return dir
+  if (existsSync(join(dir, 'PG_VERSION'))) {
+    // Its modification time says when it was last used (see pruneTemplates).
+    utimesSync(dir, new Date(), new Date())
+    return dir
+  }
   ownedFolder(root, {})
   if (!reaches(runAs, root)) {
     throw new ConfigError(`the postgres user cannot reach ${root}: set ZJOBS_CACHE_DIR to a folder it can reach`)
@@ -247,11 +252,29 @@ async function template(bin: Binaries, runAs: RunAs, options: EmbeddedOptions): 
       // Another process made it first: theirs is as good.
       rmSync(building, { recursive: true, force: true })
     }
+    pruneTemplates(root, dir)
   } catch (error) {
     rmSync(building, { recursive: true, force: true })
     throw error
   }
   return dir
+}
+
+const TEMPLATE_UNUSED_DAYS = 7
+
+/**
+ * Removes templates of other versions (or migrations) unused for a week, and builds left by
+ * processes that died: each is 40 MB, and every change of the migrations makes a new one.
+ */
+function pruneTemplates(root: string, keep: string): void {
+  const cutoff = Date.now() - TEMPLATE_UNUSED_DAYS * 86_400_000
+  for (const name of readdirSync(root)) {
+    const path = join(root, name)
+    if (path === keep) continue
+    const building = /^building-[0-9a-f]+-(\d+)$/.exec(name)
+    const stale = building ? !isAlive(Number(building[1])) : name.startsWith('pg-') && statSync(path).mtimeMs < cutoff
+    if (stale) rmSync(path, { recursive: true, force: true })
+  }
 }
 
 /** Copies a template into a new cluster folder, owned by the server's user, mode 700. */
