@@ -72,7 +72,8 @@ export async function runQuery(db: Db, sql: string, scope: QueryScope, sink: Row
     if (watch.stopped) return 0
     throw translate(error, options.timeLimitSeconds)
   } finally {
-    watch.end()
+    // A cancel on its way must land before the connection serves anyone else.
+    await watch.end()
     client.release()
   }
 }
@@ -84,7 +85,8 @@ interface Watch {
   readonly failure: unknown
   /** Asks `proceed` now (between batches); false once stopped. */
   proceed(): Promise<boolean>
-  end(): void
+  /** Stops asking; resolves once no cancel is in flight. */
+  end(): Promise<void>
 }
 
 /**
@@ -94,10 +96,12 @@ interface Watch {
  */
 function watchStatement(db: Db, client: PoolClient, options: RunOptions): Watch {
   let stopped = false
+  let ended = false
   let failure: unknown
   let asking: Promise<boolean> | undefined
+  let cancelling: Promise<unknown> = Promise.resolve()
   const ask = async (): Promise<boolean> => {
-    if (stopped) return false
+    if (stopped || ended) return false
     if (!options.proceed) return true
     asking ??= options.proceed().finally(() => (asking = undefined))
     const go = await asking.catch((error: unknown) => {
@@ -105,9 +109,11 @@ function watchStatement(db: Db, client: PoolClient, options: RunOptions): Watch 
       return false
     })
     if (go) return true
-    if (!stopped) {
+    if (!stopped && !ended) {
       stopped = true
-      await db.pool.query('SELECT pg_cancel_backend($1)', [(client as unknown as { processID: number }).processID]).catch(() => {})
+      const pid = (client as unknown as { processID: number }).processID
+      cancelling = db.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {})
+      await cancelling
     }
     return false
   }
@@ -120,7 +126,11 @@ function watchStatement(db: Db, client: PoolClient, options: RunOptions): Watch 
       return failure
     },
     proceed: ask,
-    end: () => clearInterval(timer),
+    async end() {
+      ended = true
+      clearInterval(timer)
+      await cancelling
+    },
   }
 }
 
