@@ -9,16 +9,7 @@ import { dataQueryKinds } from '../query/jobs.ts'
 import { bulkJobKind } from '../objects/bulk-run.ts'
 import { dataBackfillKinds } from '../backfill/jobs.ts'
 import type { FileStore } from '../storage/files/store.ts'
-import type { JobKind } from './types.ts'
-
-export interface JobDeps {
-  config: Config
-  db: Db
-  log: FastifyBaseLogger
-  files: FileStore
-  /** The database WAREHOUSE queries read (the main one unless configured). */
-  warehouseDb: Db
-}
+import type { JobDeps, JobKind } from './types.ts'
 
 /** What the handlers need, opened for a worker on `db`; close() releases what it opened. */
 export async function openJobDeps(config: Config, db: Db, log: FastifyBaseLogger): Promise<JobDeps & { close(): Promise<void> }> {

@@ -1,7 +1,9 @@
 // The job engine's vocabulary, shared by the engine and the API families' handlers.
 import type { FastifyBaseLogger } from 'fastify'
 import type { PoolClient } from 'pg'
+import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
+import type { FileStore } from '../storage/files/store.ts'
 
 export type JobState = 'pending' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stopped'
 export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'stopped']
@@ -57,6 +59,16 @@ export interface JobContext<P = unknown, G = unknown> {
 export interface JobOutcome<R = unknown> {
   state: 'completed' | 'stopped' | 'cancelled'
   result?: R
+}
+
+/** What job kinds are built with (src/jobs/registry.ts opens it for each worker). */
+export interface JobDeps {
+  config: Config
+  db: Db
+  log: FastifyBaseLogger
+  files: FileStore
+  /** The database WAREHOUSE queries read (the main one unless configured). */
+  warehouseDb: Db
 }
 
 /** One kind of job: what runs it and how many of a tenant's may run at once. */

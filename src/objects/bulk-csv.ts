@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream'
 import { isSystemField } from './definitions.ts'
 import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
 import { missingRequired, type RecordSchema, type Values } from './record-values.ts'
-import type { Field } from './fields.ts'
+import type { Field } from './field-types.ts'
 import { convertCsv, type StoredValue } from './values.ts'
 
 /** Zuora's limit on a bulk job file. */

@@ -4,8 +4,7 @@
 // a job delivered again resumes after its last batch and never applies a row twice. Delete
 // jobs delete in batches until no record matches.
 import type { PoolClient } from 'pg'
-import type { JobDeps } from '../jobs/registry.ts'
-import { JobFailure, type JobContext, type JobKind, type JobOutcome, type Next } from '../jobs/types.ts'
+import { JobFailure, type JobContext, type JobDeps, type JobKind, type JobOutcome, type Next } from '../jobs/types.ts'
 import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './bulk-csv.ts'
 import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './bulk-jobs.ts'
 import { findDefinitionById } from './definition-store.ts'

@@ -11,9 +11,8 @@ import {
   NAME,
   parseFieldDef,
   parseLabel,
-  type Field,
-  type FieldDef,
 } from './fields.ts'
+import type { Field, FieldDef } from './field-types.ts'
 
 export interface Relationship {
   cardinality: 'manyToOne'

@@ -3,44 +3,8 @@
 // Integer...), and the rules a definition must follow, with their 8-digit codes.
 import { compareDecimal, INT64_MAX, INT64_MIN, parseDecimal } from './decimal.ts'
 import { badDefinition, CoCategory, Resource } from './errors.ts'
+import type { Field, FieldDef, FieldKind } from './field-types.ts'
 import { convertJson } from './values.ts'
-
-export interface FieldDef {
-  type: 'string' | 'integer' | 'number' | 'boolean'
-  label: string
-  description?: string
-  format?: 'uuid' | 'date' | 'date-time' | 'url' | 'email'
-  maxLength?: number
-  minimum?: number
-  maximum?: number
-  exclusiveMinimum?: number | boolean
-  exclusiveMaximum?: number | boolean
-  multipleOf?: number
-  enum?: string[]
-  multiselect?: boolean
-  default?: unknown
-  displayName?: boolean
-}
-
-export type FieldKind =
-  | 'text'
-  | 'longText'
-  | 'url'
-  | 'email'
-  | 'uuid'
-  | 'integer'
-  | 'number'
-  | 'boolean'
-  | 'date'
-  | 'datetime'
-  | 'picklist'
-  | 'multiselect'
-
-export interface Field {
-  name: string
-  kind: FieldKind
-  def: FieldDef
-}
 
 /** Text fields hold at most this many characters unless their maxLength says otherwise. */
 export const DEFAULT_MAX_LENGTH = 255

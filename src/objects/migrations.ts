@@ -17,7 +17,8 @@ import {
 } from './definitions.ts'
 import { definitionNotFound, requireCustomTargets, requireNamespace } from './definition-service.ts'
 import { badDefinition, CoCategory, Resource } from './errors.ts'
-import { parseFieldDef, parseLabel, type FieldDef } from './fields.ts'
+import type { FieldDef } from './field-types.ts'
+import { parseFieldDef, parseLabel } from './fields.ts'
 import { requireAccess, scopeOf, type Caller } from './permissions.ts'
 import { clearUniqueSlot, renameFieldInRecords } from './record-store.ts'
 

@@ -6,7 +6,7 @@
 // (`!status:active` matches records without a status), hence coalesce(term, false).
 import { coError, CoCategory, Resource } from './errors.ts'
 import { rawNumber } from './exact-json.ts'
-import type { Field } from './fields.ts'
+import type { Field } from './field-types.ts'
 import { parseDecimal, formatDecimal } from './decimal.ts'
 import type { RecordFilter } from './record-store.ts'
 import type { RecordSchema } from './record-values.ts'

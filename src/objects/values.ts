@@ -3,7 +3,7 @@
 import { compareDecimal, formatDecimal, INT64_MAX, INT64_MIN, integerDigits, isMultipleOf, parseDecimal, type Decimal } from './decimal.ts'
 import { RecordCode, type Problem } from './errors.ts'
 import { isRawNumber, rawNumber, type RawNumber } from './exact-json.ts'
-import type { Field } from './fields.ts'
+import type { Field } from './field-types.ts'
 
 /** A stored value: text (every string kind, dates included), a boolean, or an exact number. */
 export type StoredValue = string | boolean | RawNumber

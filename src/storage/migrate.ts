@@ -1,7 +1,12 @@
 // Numbered, forward-only migrations (src/storage/migrations/NNNN_name.sql), applied at
 // start and by `zjobs migrate`. An advisory lock lets several processes start at once.
 import { readdirSync, readFileSync } from 'node:fs'
-import type { Db } from './db.ts'
+import type { PoolClient } from 'pg'
+
+/** What migrating needs of a database (src/storage/db.ts' Db has it): one transaction. */
+interface Transactional {
+  transaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T>
+}
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url)
 const LOCK_KEY = 7_310_001 // arbitrary, constant: "zjobs migrations"
@@ -29,7 +34,7 @@ export interface MigrateOptions {
 }
 
 /** Applies the migrations not applied yet; returns the versions it applied. */
-export async function migrate(db: Db, options: MigrateOptions = {}): Promise<number[]> {
+export async function migrate(db: Transactional, options: MigrateOptions = {}): Promise<number[]> {
   const applied: number[] = []
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY])
