@@ -61,7 +61,16 @@ export const ListRecordsQuery = Type.Object({
 export const BatchBody = Type.Object(
   {
     action: Type.Union([
-      Type.Object({ type: Type.Literal('delete'), ids: Type.Array(Type.String()) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          type: Type.Literal('delete'),
+          ids: Type.Array(Type.String()),
+          // Zuora's batch action model carries it on every action type, so generated clients
+          // send it on deletes too; a delete has nothing to do partially (docs/decisions.md).
+          allowPartialSuccess: Type.Optional(Type.Boolean({ description: 'Accepted and ignored: a delete has no partial outcome' })),
+        },
+        { additionalProperties: false },
+      ),
       Type.Object(
         {
           type: Type.Literal('update'),

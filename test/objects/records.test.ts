@@ -304,11 +304,17 @@ describe('custom object records', () => {
     assert.equal((await server.api('GET', `/objects/records/default/Vehicle/${ids[2]}`)).json().VIN__c, 'B2', 'a unique clash is refused')
     const clean = await call(server, 'POST', '/objects/batch/default/Vehicle', undefined, 200, { body: { action: { type: 'update', records: { [ids[3]]: { seats__c: 4 } } } } })
     assert.deepEqual(clean.json(), {})
+    // A client generated from Zuora's spec sends allowPartialSuccess (false by default) on every action.
     const deleted = await call(server, 'POST', '/objects/batch/default/Vehicle', undefined, 200, {
-      body: { action: { type: 'delete', ids: [ids[0], ids[1], '00000000-0000-4000-8000-000000000000'] } },
+      body: { action: { type: 'delete', ids: [ids[0], ids[1], '00000000-0000-4000-8000-000000000000'], allowPartialSuccess: false } },
     })
     assert.deepEqual(deleted.json(), {})
     assert.deepEqual(await q('make__c:Batch'), ['B2', 'B3'])
+    const notBoolean = await call(server, 'POST', '/objects/batch/default/Vehicle', undefined, 400, {
+      body: { action: { type: 'delete', ids: [ids[2]], allowPartialSuccess: 'yes' } },
+    })
+    assert.match(String(notBoolean.json().code), /^710125\d\d$/)
+    assert.deepEqual(await q('make__c:Batch'), ['B2', 'B3'], 'a refused delete deletes nothing')
     const tooMany = await call(server, 'POST', '/objects/batch/default/Vehicle', undefined, 400, {
       body: { action: { type: 'delete', ids: Array.from({ length: 1001 }, () => ids[2]) } },
     })
