@@ -43,6 +43,8 @@ export class CsvScanner {
     }
     for (; i < chunk.length; i++) {
       const byte = chunk[i]
+      // No value can hold it (PostgreSQL's text cannot): the file is refused, not its rows.
+      if (byte === 0) return this.#fail('it holds a NUL character (byte 0), which no value may hold')
       switch (this.#state) {
         case 'quoted':
           if (byte === QUOTE) this.#state = 'closing'

@@ -12,6 +12,7 @@ import { lazyCompilers } from './lazy-compilers.ts'
 import { auth } from './plugins/auth.ts'
 import { idempotency } from './plugins/idempotency.ts'
 import { limits } from './plugins/limits.ts'
+import { textInput } from './plugins/text-input.ts'
 import { zuoraHeaders } from './plugins/zuora-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminBillingRoutes } from './routes/admin-billing.ts'
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(auth, deps)
   await app.register(limits, deps)
   await app.register(formbody, { bodyLimit: deps.config.maxBodyBytes })
+  await app.register(textInput)
   await app.register(idempotency, deps)
   await app.register(compress, {
     global: true,

@@ -58,6 +58,8 @@ export function utf8Check(): Transform {
       const bytes = cut.length > 0 ? Buffer.concat([cut, chunk]) : chunk
       const whole = wholeCharacters(bytes)
       if (!isUtf8(bytes.subarray(0, whole))) return done(new NotUtf8('The file is not valid UTF-8.'))
+      // Valid UTF-8, but no text value can hold it (PostgreSQL's text and jsonb cannot).
+      if (bytes.subarray(0, whole).includes(0)) return done(new NotUtf8('The file contains a NUL character (byte 0), which no value may hold.'))
       cut = Buffer.from(bytes.subarray(whole))
       done(null, chunk)
     },
