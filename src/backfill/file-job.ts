@@ -89,7 +89,7 @@ async function runFileJob(context: Context, files: FileStore, hooks: BackfillHoo
   const plan = planColumns(spec, header)
   if ('error' in plan) throw new JobFailure(plan.error)
 
-  const writer = new ResultWriter(files, job.tenantId, { ...params, createdBy: job.createdBy }, header)
+  const writer = new ResultWriter(files, job.tenantId, { ...params, createdBy: job.createdBy, jobId: job.id }, header)
   const work = workOf(context, records, plan, header.length, hooks.fileBatchRows ?? FILE_BATCH_ROWS)
   const scope = { tenantId: job.tenantId, jobId: job.id, userId: job.createdBy, entityId: job.entityId, orgIds: job.orgIds }
   let stopped: 'stop' | 'cancel' | undefined

@@ -5,7 +5,7 @@ import type { Job } from '../jobs/types.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import { newHexId } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
-import type { FileStore } from '../storage/files/store.ts'
+import { attachFileToJob, type FileStore } from '../storage/files/store.ts'
 import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob, type Caller } from './common.ts'
 import { openCsv, readHeader, scanCsv, UploadError } from './csv-source.ts'
 import type { FileJobParams, FileJobProgress, FileJobResult } from './file-job.ts'
@@ -68,8 +68,8 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
       format: upload.format,
       uploadedBy: displayName(principal),
     }
-    return (await db.transaction((tx) =>
-      insertJob<FileJobParams, FileJobProgress>(tx, {
+    return (await db.transaction(async (tx) => {
+      const job = await insertJob<FileJobParams, FileJobProgress>(tx, {
         tenantId: principal.tenant.id,
         id: newHexId(),
         kind: BACKFILL_KINDS.file,
@@ -78,8 +78,10 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
         orgIds: scope.orgIds,
         params,
         maxAttempts: FILE_JOB_ATTEMPTS,
-      }),
-    )) as FileJob
+      })
+      await attachFileToJob(tx, principal.tenant.id, upload.meta.id, job.id)
+      return job
+    })) as FileJob
   } catch (error) {
     if (upload) await files.delete(principal.tenant.id, upload.meta.id).catch(() => {})
     throw error

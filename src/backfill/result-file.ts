@@ -30,7 +30,7 @@ export class ResultWriter {
   readonly #width: number
   #pending = ''
 
-  constructor(files: FileStore, tenantId: string, upload: { fileName: string; csvName: string; createdBy: string | null }, header: readonly string[]) {
+  constructor(files: FileStore, tenantId: string, upload: { fileName: string; csvName: string; createdBy: string | null; jobId: string }, header: readonly string[]) {
     const zip = zipStage(entryName(upload.csvName), new Date())
     this.#csv.pipe(zip)
     this.#csv.on('error', (error) => zip.destroy(error))
@@ -39,6 +39,7 @@ export class ResultWriter {
       contentType: 'application/zip',
       stream: zip,
       createdBy: upload.createdBy ?? undefined,
+      jobId: upload.jobId,
     })
     // A failure is reported by finish() or abort(); until then it must not go unhandled.
     this.#stored.catch(() => {})

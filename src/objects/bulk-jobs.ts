@@ -342,6 +342,7 @@ async function storeFile(files: FileStore, job: BulkJob, body: Readable, onHeade
       contentType: 'text/csv',
       stream: check,
       createdBy: job.createdBy ?? undefined,
+      jobId: job.id,
     })
     return meta.id
   } catch (error) {

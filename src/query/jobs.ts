@@ -81,6 +81,7 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
           contentType: file.contentType,
           stream: file.stream,
           createdBy: job.createdBy ?? undefined,
+          jobId: job.id,
           expiresAt: new Date(Date.now() + deps.config.dataQueryRetentionDays * 86_400_000),
         })
         let cancelled = false

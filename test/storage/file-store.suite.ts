@@ -391,7 +391,8 @@ export function fileStoreSuite(kind: 'local' | 's3') {
     })
 
     test('deleting a tenant (admin plane) deletes its files: rows and blobs; other tenants keep theirs', async () => {
-      const { tenant, token } = await createTenantWithClient(server)
+      // An admin user: files of no job are only admins' to read.
+      const { tenant, token } = await createTenantWithClient(server, undefined, { username: 'someone', admin: true })
       const metas = []
       for (const name of ['one.csv', 'two.csv']) {
         metas.push(await files.put(tenant.id, { name, contentType: 'text/csv', stream: streamOf(Buffer.from(name)) }))

@@ -4,15 +4,56 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Readable } from 'node:stream'
 import { Type, type Static } from 'typebox'
+import { BACKFILL_KINDS } from '../../backfill/common.ts'
+import { getJob } from '../../jobs/store.ts'
+import { BULK_KIND } from '../../objects/bulk-jobs.ts'
 import { ApiError, Category, notFound } from '../../platform/errors.ts'
 import { HEX_ID } from '../../platform/ids.ts'
+import type { Permission } from '../../platform/tenants.ts'
+import { DATA_QUERY_KINDS } from '../../query/jobs.ts'
+import type { Db } from '../../storage/db.ts'
 import type { FileMeta, FileStore } from '../../storage/files/store.ts'
-import { callerOf, type AppDeps } from '../context.ts'
+import { callerOf, type AppDeps, type RequestScope } from '../context.ts'
+import type { Principal } from '../../platform/oauth.ts'
 
 const FileParams = Type.Object({ fileId: Type.String() })
 type FileParams = Static<typeof FileParams>
 
-export async function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'files'>) {
+/**
+ * Who reads the files of each job kind, as who reads the job: the family's permission, and for
+ * Data Query only the job's submitter (admins read every job). A kind not listed: admins only.
+ */
+const READERS: Record<string, { permission: Permission; ownJobsOnly: boolean }> = {
+  [DATA_QUERY_KINDS.LIVE]: { permission: 'dataQuery', ownJobsOnly: true },
+  [DATA_QUERY_KINDS.WAREHOUSE]: { permission: 'dataQuery', ownJobsOnly: true },
+  [BACKFILL_KINDS.file]: { permission: 'dataBackfill', ownJobsOnly: false },
+  [BACKFILL_KINDS.propagation]: { permission: 'dataBackfill', ownJobsOnly: false },
+  [BACKFILL_KINDS.bookingDate]: { permission: 'dataBackfill', ownJobsOnly: false },
+  [BULK_KIND]: { permission: 'viewCustomObjects', ownJobsOnly: false },
+}
+
+/**
+ * Whether the caller may read the file: 'forbidden' without its family's permission (403),
+ * 'hidden' when the caller may not see its job (another entity's, another user's Data Query:
+ * the same 404 as an unknown id).
+ */
+export async function fileAccess(
+  db: Db,
+  caller: { principal: Principal; scope: RequestScope },
+  file: Pick<FileMeta, 'tenantId' | 'jobId'>,
+): Promise<'read' | 'forbidden' | 'hidden'> {
+  const { user } = caller.principal
+  const job = file.jobId ? await getJob(db, file.tenantId, file.jobId) : undefined
+  if (!job) return user.admin ? 'read' : 'hidden'
+  const readers = READERS[job.kind]
+  if (!readers) return user.admin ? 'read' : 'hidden'
+  if (!user.admin && !user.permissions.includes(readers.permission)) return 'forbidden'
+  if (caller.scope.entityId && job.entityId !== caller.scope.entityId) return 'hidden'
+  if (readers.ownJobsOnly && !user.admin && job.createdBy !== user.id) return 'hidden'
+  return 'read'
+}
+
+export async function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'files' | 'db'>) {
   // HEAD is declared, not left to Fastify: its own HEAD would read the whole blob to discard it.
   const method = ['GET', 'HEAD']
 
@@ -21,11 +62,17 @@ export async function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'file
     url: '/apps/v1/files/:fileId',
     schema: { tags: ['files'], summary: 'Download a file of the tenant', params: FileParams },
     handler: async (request, reply) => {
-      const { principal } = callerOf(request)
+      const caller = callerOf(request)
       const { fileId } = request.params
-      const file = HEX_ID.test(fileId) ? await find(deps.files, request.method, principal.tenant.id, fileId) : undefined
-      // The same answer whether the id is unknown or another tenant's.
-      if (!file) throw notFound(`File ${fileId} does not exist`)
+      // The same answer whether the id is unknown, another tenant's, or of a job the caller may not see.
+      const missing = () => notFound(`File ${fileId} does not exist`)
+      const meta = HEX_ID.test(fileId) ? await deps.files.stat(caller.principal.tenant.id, fileId) : undefined
+      if (!meta) throw missing()
+      const access = await fileAccess(deps.db, caller, meta)
+      if (access === 'forbidden') throw new ApiError(403, Category.permission, `You do not have the permission to read file ${fileId}`)
+      if (access === 'hidden') throw missing()
+      const file = await find(deps.files, request.method, caller.principal.tenant.id, fileId)
+      if (!file) throw missing()
       return sendFile(reply, file)
     },
   })

@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../../config.ts'
 import { newHexId } from '../../platform/ids.ts'
 import { parseTenantId } from '../../platform/tenants.ts'
-import type { Db } from '../db.ts'
+import type { Db, Queryable } from '../db.ts'
 import type { BlobStore } from './blobs.ts'
 import { LocalBlobStore } from './local.ts'
 import { loadSigningKey, signedQuery, verifySignedQuery, type SignedFile } from './signing.ts'
@@ -25,6 +25,8 @@ export interface FileMeta {
   createdBy: string | null
   /** When the file stops being served and is deleted; null: kept until deleted. */
   expiresAt: Date | null
+  /** The job it belongs to (an upload, a result); null: none, only the tenant's admins read it. */
+  jobId: string | null
 }
 
 export interface NewFile {
@@ -33,6 +35,8 @@ export interface NewFile {
   stream: Readable
   createdBy?: string
   expiresAt?: Date
+  /** The job it belongs to; an upload stored before its job exists gets it from attachFileToJob. */
+  jobId?: string
 }
 
 interface FileRow {
@@ -45,9 +49,10 @@ interface FileRow {
   created_at: Date
   created_by: string | null
   expires_at: Date | null
+  job_id: string | null
 }
 
-const COLUMNS = 'tenant_id, id, name, size, content_type, storage_key, created_at, created_by, expires_at'
+const COLUMNS = 'tenant_id, id, name, size, content_type, storage_key, created_at, created_by, expires_at, job_id'
 // Expired files are gone for clients at once, before the sweep deletes them.
 const LIVE = '(expires_at IS NULL OR expires_at > now())'
 
@@ -60,6 +65,7 @@ const toMeta = (row: FileRow): FileMeta => ({
   createdAt: row.created_at,
   createdBy: row.created_by,
   expiresAt: row.expires_at,
+  jobId: row.job_id,
 })
 
 export interface FileStoreOptions {
@@ -100,9 +106,9 @@ export class FileStore {
     try {
       await this.#blobs.write(key, counted, file.contentType)
       const { rows } = await this.#db.query<FileRow>(
-        `INSERT INTO files (tenant_id, id, name, size, content_type, storage_key, created_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-        [tenantId, id, file.name, size, file.contentType, key, file.createdBy ?? null, file.expiresAt ?? null],
+        `INSERT INTO files (tenant_id, id, name, size, content_type, storage_key, created_by, expires_at, job_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+        [tenantId, id, file.name, size, file.contentType, key, file.createdBy ?? null, file.expiresAt ?? null, file.jobId ?? null],
       )
       return toMeta(rows[0])
     } catch (error) {
@@ -177,6 +183,11 @@ export class FileStore {
     )
     return rows[0]
   }
+}
+
+/** Records the job an upload stored before the job existed belongs to (in the job's transaction). */
+export async function attachFileToJob(db: Queryable, tenantId: string, fileId: string, jobId: string): Promise<void> {
+  await db.query('UPDATE files SET job_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, fileId, jobId])
 }
 
 /** The file store the configuration names, with the signing key every process shares. */
