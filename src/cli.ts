@@ -2,10 +2,13 @@
 // users, OAuth clients, tokens) straight against the database. What only some verbs need is
 // loaded when they run (`await import`): the HTTP server and job kinds (`start`, `worker`),
 // the database driver, the file store, the benchmarks. `--help` loads none of them.
-import { Command, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { enableCompileCache } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { registerBenchCommand } from '../bench/command.ts'
 import { registerBillingCommands } from './billing/cli.ts'
+import { version } from './commands/version.ts'
+import { registerJobCommands } from './commands/register.ts'
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from './config.ts'
 import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
@@ -70,8 +73,14 @@ async function start(): Promise<void> {
   if (setup.adminTokenGenerated) lines.push(`  admin token    ${setup.adminToken}`)
   process.stdout.write(`${lines.join('\n')}\n`)
 
+  // The locator file: the job commands on this data folder find the server by it.
+  const { writeLocator, removeLocator, localUrl } = await import('./commands/locator.ts')
+  const address = server.app.server.address() as AddressInfo
+  writeLocator(config.dataDir, { url: localUrl(address.address, address.port), pid: process.pid, version: version(), startedAt: new Date().toISOString() })
+
   const shutdown = (signal: string) => {
     server.app.log.info({ signal }, 'shutting down')
+    removeLocator(config.dataDir)
     server.close().then(
       () => process.exit(0),
       (error) => {
@@ -114,6 +123,16 @@ async function work(): Promise<void> {
   process.once('SIGINT', shutdown)
 }
 
+/** The default tenant's admin user, as its default OAuth client (created at first start). */
+async function defaultIdentity(db: Db, config: Config) {
+  const setup = await bootstrap(db, config)
+  return { tenant: setup.tenant, user: setup.user, clientId: setup.clientId }
+}
+
+/** A token of the default admin user, minted in the database: the job commands' local default. */
+const mintDefaultToken = () =>
+  withDb(async (db, config) => (await mintToken(db, config.tokenTtlSeconds, await defaultIdentity(db, config))).access_token)
+
 /** The end of `zjobs --help`: the settings most runs touch, and examples. */
 const HELP_AFTER = `
 Environment variables (all of them: README.md, Configuration):
@@ -124,9 +143,16 @@ Environment variables (all of them: README.md, Configuration):
   ZJOBS_DEFAULT_CLIENT_ID      the default OAuth client's id and secret (unset: random);
   ZJOBS_DEFAULT_CLIENT_SECRET  set them to make local setups and test suites repeatable
   LOG_LEVEL                    info (default), debug (errors with their stack), silent, ...
+  ZJOBS_URL                    the server the job commands call (unset: the local zjobs)
+  ZJOBS_CLIENT_ID              their OAuth client credentials (unset, on the local zjobs:
+  ZJOBS_CLIENT_SECRET          the default client's)
+  ZJOBS_PROFILE                their profile in $XDG_CONFIG_HOME/zjobs/profiles.json
 
 Examples:
   zjobs start                  serve on http://localhost:8080 (API reference at /docs)
+  zjobs query "SELECT name, balance FROM account" --out accounts.csv
+  zjobs objects import Vehicle vehicles.csv
+  zjobs jobs ls --status running
   zjobs tenant create --name Acme --entity Global --entity Europe
   zjobs seed --tenant 10000 --accounts 200
   curl localhost:8080/query/jobs -H "Authorization: Bearer $(zjobs token)"
@@ -135,8 +161,14 @@ Examples:
 
 export function buildCli(): Command {
   const program = new Command('zjobs').description("Self-hosted server for Zuora's asynchronous data-jobs APIs")
+  program.version(version(), '-V, --version')
   program.showHelpAfterError()
   program.addHelpText('after', HELP_AFTER)
+  // Usage errors (commander has printed them) exit 2; --help and --version 0. Inherited by
+  // every command added after this.
+  program.exitOverride((error) => {
+    throw error.exitCode === 0 ? error : Object.assign(error, { exitCode: 2 })
+  })
 
   program.command('start').description('Run the API server (embedded database unless DATABASE_URL is set)').action(start)
 
@@ -247,8 +279,7 @@ export function buildCli(): Command {
         } else if (clientId && clientSecret) {
           identity = await authenticateClient(db, clientId, clientSecret)
         } else {
-          const setup = await bootstrap(db, config)
-          identity = { tenant: setup.tenant, user: setup.user, clientId: setup.clientId }
+          identity = await defaultIdentity(db, config)
         }
         const grant = await mintToken(db, config.tokenTtlSeconds, identity, options.entityId)
         process.stdout.write(`${grant.access_token}\n`)
@@ -257,6 +288,7 @@ export function buildCli(): Command {
 
   registerBillingCommands(program, withDb)
   registerOutputCommands(program)
+  registerJobCommands(program, mintDefaultToken)
   registerBenchCommand(program)
 
   return program
@@ -266,12 +298,19 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv)
   } catch (error) {
-    // Errors zjobs raises on purpose are one line; anything else also gets its stack with LOG_LEVEL=debug.
-    const known = error instanceof ConfigError || error instanceof ApiError || error instanceof OAuthError
+    // Commander's own errors are printed already: --help and --version exit 0, usage errors 2.
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode
+      return
+    }
+    // Errors zjobs raises on purpose are one line; anything else also gets its stack with
+    // LOG_LEVEL=debug. The job commands' errors carry their exit code (src/commands/exit.ts).
+    const exitCode = (error as { exitCode?: unknown } | undefined)?.exitCode
+    const known = error instanceof ConfigError || error instanceof ApiError || error instanceof OAuthError || typeof exitCode === 'number'
     const message = error instanceof Error ? error.message : String(error)
     const detail = !known && process.env.LOG_LEVEL === 'debug' && error instanceof Error ? `\n${error.stack}` : ''
     process.stderr.write(`zjobs: ${message}${detail}\n`)
-    process.exitCode = 1
+    process.exitCode = typeof exitCode === 'number' ? exitCode : 1
   }
 }
 

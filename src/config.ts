@@ -239,6 +239,20 @@ export const settings = {
     'On SIGTERM/SIGINT, how long in-flight requests and running job batches get to finish.',
     int(0),
   ),
+  clientUrl: setting(
+    'ZJOBS_URL',
+    '',
+    'Job commands (zjobs query, objects, backfill, jobs): the server they call, zjobs or Zuora (https://rest.test.zuora.com). Unset: the profile, or the zjobs server of the data folder.',
+    optionalText,
+  ),
+  clientId: setting('ZJOBS_CLIENT_ID', '', 'Job commands: the OAuth client id they authenticate with.', optionalText),
+  clientSecret: setting('ZJOBS_CLIENT_SECRET', '', 'Job commands: the secret of ZJOBS_CLIENT_ID.', optionalText),
+  clientProfile: setting(
+    'ZJOBS_PROFILE',
+    '',
+    'Job commands: the profile (url and credentials) to use, of $XDG_CONFIG_HOME/zjobs/profiles.json (~/.config/zjobs/profiles.json).',
+    optionalText,
+  ),
 }
 
 type Settings = typeof settings
