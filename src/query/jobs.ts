@@ -31,6 +31,8 @@ export interface DataQueryParams {
   createdByEmail: string | null
   /** Whether the submitter was an admin (admins may read the user table). */
   admin: boolean
+  /** Whether the submitter might view custom objects (default__<object> tables); absent in older jobs: not. */
+  viewCustomObjects?: boolean
   timeZone: string
 }
 
@@ -63,7 +65,11 @@ export function dataQueryKinds(deps: DataQueryDeps): JobKind[] {
         const customObjects = await customObjectTables(deps.db, { tenantId: job.tenantId, entityId: job.entityId })
         let statement: Statement
         try {
-          statement = await prepareStatement(params.query, { admin: params.admin, customObjects }, { maxRows })
+          statement = await prepareStatement(
+            params.query,
+            { admin: params.admin, customObjects, viewCustomObjects: params.viewCustomObjects === true },
+            { maxRows },
+          )
         } catch (error) {
           if (error instanceof QueryError) throw new JobFailure(error.message)
           throw error

@@ -38,7 +38,7 @@ export interface Caller {
   scope: RequestScope
 }
 
-export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | 'timeZone'>
+export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | 'viewCustomObjects' | 'timeZone'>
 
 /** Zuora's user ids in Data Query payloads are 36-character UUIDs; ours are 32 hex characters. */
 const asUuid = (hex: string) => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
@@ -61,6 +61,7 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
     ...request,
     createdByEmail: principal.user.email,
     admin: principal.user.admin,
+    viewCustomObjects: principal.user.admin || principal.user.permissions.includes('viewCustomObjects'),
     timeZone: principal.tenant.timeZone,
   }
   return db.transaction(async (tx) => {

@@ -21,6 +21,11 @@ export interface Caller {
   admin: boolean
   /** The tenant's custom objects (default__<object>), resolved before the statement is rewritten. */
   customObjects?: ReadonlyMap<string, CustomTable>
+  /**
+   * Whether the submitter may view custom objects (Zuora's View Custom Objects, or an admin):
+   * without it a statement naming a default__<object> table fails, as the records API refuses.
+   */
+  viewCustomObjects?: boolean
 }
 
 /** A custom object as Data Query shows it: a table standing for a subquery over the sandbox. */
@@ -66,6 +71,10 @@ export async function prepareStatement(query: string, caller: Caller, options: P
 
 function requireTable(name: string, caller: Caller) {
   const custom = caller.customObjects?.get(name.toLowerCase())
+  if (custom && !caller.viewCustomObjects && !caller.admin) {
+    // Zuora's words for an object the user may not read (clients match "process object").
+    throw new QueryError(`Query failed to process object ${custom.name}: the user does not have permission to view custom objects`)
+  }
   if (custom) return { ...custom, adminOnly: false }
   const table = exposedTable(name)
   if (!table) throw new QueryError(`Table owl.data.${name} does not exist`)

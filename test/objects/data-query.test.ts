@@ -7,7 +7,7 @@ import { request } from '../helpers/http.ts'
 import { waitForQueryJob, type QueryJob } from '../helpers/query-jobs.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
-import { call, createTenantWithClient, define, runFileJob, vehicle } from './helpers.ts'
+import { call, createTenantWithClient, define, runFileJob, userWith, vehicle } from './helpers.ts'
 
 type Row = Record<string, unknown>
 
@@ -156,5 +156,34 @@ describe('custom objects in Data Query', () => {
     // The records view is not a table a query can name.
     const view = await run('SELECT * FROM custom_object_records')
     assert.equal(view.queryStatus, 'failed')
+  })
+
+  test('a Data Query user without View Custom Objects reads no custom object: the job fails "process object", as the records API refuses', async () => {
+    const tenantId = server.server.bootstrap.tenant.id
+    const analyst = await userWith(server, tenantId, 'dq-without-co', ['dataQuery'])
+    const viewer = await userWith(server, tenantId, 'dq-with-co', ['dataQuery', 'viewCustomObjects'])
+    // The records API refuses the analyst...
+    const refused = await server.api('GET', '/objects/records/default/Vehicle', { token: analyst })
+    assert.equal(refused.status, 401, refused.text)
+    assert.equal(refused.json().code, 71012512)
+    // ...and so does Data Query, for every statement that reads an object's records or fields.
+    for (const query of [
+      'SELECT vin__c FROM default__vehicle',
+      'SELECT a.name FROM account a WHERE a.id IN (SELECT createdbyid FROM Default__Vehicle)',
+      'WITH v AS (SELECT * FROM default__vehicle) SELECT count(*) FROM v',
+      'DESCRIBE default__vehicle',
+      'SHOW COLUMNS FROM default__vehicle',
+    ]) {
+      const job = await run(query, analyst)
+      assert.equal(job.queryStatus, 'failed', `${query}: ${job.queryStatus}`)
+      assert.match(String(job.errorMessage), /failed to process object default__vehicle/, query)
+      assert.equal(job.outputRows, undefined)
+      assert.equal(job.dataFile, undefined)
+    }
+    // Billing tables stay readable, and the object's name is listed, as Zuora lists tables a user may not read.
+    assert.deepEqual(await rows('SELECT count(*) AS n FROM account', analyst), [{ n: 0 }])
+    assert.ok((await rows('SHOW TABLES', analyst)).some((row) => row.Table === 'default__vehicle'))
+    // With the permission, the same query reads the records.
+    assert.equal((await rows('SELECT vin__c FROM default__vehicle', viewer)).length, 3)
   })
 })
