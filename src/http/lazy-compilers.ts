@@ -16,9 +16,20 @@ interface AjvValidator {
   errors?: unknown
 }
 
+interface AjvOptions {
+  customOptions?: Record<string, unknown>
+}
+
+// Bodies are JSON, typed by the client: a value of the wrong type is refused (400), never
+// coerced ({"query": 1}, "batchSize": "10"). Paths, query strings and headers are text, and
+// keep the app's coercion (?pageSize=10 is a number).
 const buildValidator: Builder<AjvValidator> = (externalSchemas, ajvOptions) => {
-  const compileNow = (buildAjvCompiler() as unknown as Builder<AjvValidator>)(externalSchemas, ajvOptions)
+  const options = (ajvOptions ?? {}) as AjvOptions
+  const strict = { ...options, customOptions: { ...options.customOptions, coerceTypes: false } }
+  const compileText = (buildAjvCompiler() as unknown as Builder<AjvValidator>)(externalSchemas, ajvOptions)
+  const compileJson = (buildAjvCompiler() as unknown as Builder<AjvValidator>)(externalSchemas, strict)
   return (route) => {
+    const compileNow = (route as { httpPart?: string }).httpPart === 'body' ? compileJson : compileText
     let compiled: AjvValidator | undefined
     const validate: AjvValidator = (data, context) => {
       compiled ??= compileNow(route)
