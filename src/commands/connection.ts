@@ -9,7 +9,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ZuoraClient, type TokenSource } from '../client/client.ts'
 import { loadConfig, publicBaseUrl, type Config } from '../config.ts'
-import { usage } from './exit.ts'
+import { CliError, EXIT, usage } from './exit.ts'
 import { readLocator } from './locator.ts'
 import { version } from './version.ts'
 import type { Output } from './output.ts'
@@ -81,6 +81,13 @@ export function connect(flags: ConnectionFlags, out: Output, mintLocal: LocalTok
       clientId = config.defaultClientId
       clientSecret = config.defaultClientSecret
       if (clientId === undefined || clientSecret === undefined) {
+        // Minting opens the data folder's database: only beside a server that runs on it.
+        if (!locator) {
+          throw new CliError(
+            `no zjobs server is running on the data folder ${config.dataDir}: start one with \`zjobs start\`, or name a server with --url (and its credentials)`,
+            EXIT.unavailable,
+          )
+        }
         clientId = clientSecret = undefined
         let minted: Promise<string> | undefined
         token = ({ renew }) => {
