@@ -18,6 +18,7 @@ import { apiReads } from './scenarios/api-reads.ts'
 import { autoBackfillScenario } from './scenarios/auto-backfill.ts'
 import { bulkCreateScenario } from './scenarios/bulk-create.ts'
 import { cliScenario } from './scenarios/cli.ts'
+import { cliQueryScenario } from './scenarios/cli-query.ts'
 import { dataBackfillScenario } from './scenarios/data-backfill.ts'
 import { exportScenario } from './scenarios/export.ts'
 import { footprintPeakRow, footprintScenario } from './scenarios/footprint.ts'
@@ -33,6 +34,7 @@ export const SCENARIOS: Record<string, (context: Context) => Promise<Row[]>> = {
   start: startScenario,
   footprint: footprintScenario,
   cli: cliScenario,
+  'cli-query': cliQueryScenario,
   api: apiReads,
   latency: latencyScenario,
   export: exportScenario,
@@ -54,6 +56,7 @@ const LABELS: Record<string, string> = {
   latency: '7. latency',
   start: '9. start',
   cli: '10. CLI',
+  'cli-query': '13. CLI query',
   footprint: '11. footprint',
   isolation: '12. isolation',
 }

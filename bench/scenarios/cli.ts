@@ -19,7 +19,7 @@ process.stdout.write(await response.text())
 if (!response.ok) process.exitCode = 1`
 
 /** Runs `args` with `env` to its exit: its ms; throws unless it exits 0 having printed something. */
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -36,7 +36,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   })
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 export async function cliScenario(context: Context): Promise<Row[]> {
   const { zjobs, sizes } = context

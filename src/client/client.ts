@@ -97,6 +97,7 @@ export class ZuoraClient {
   readonly #fetch: typeof fetch
   #token?: { value: string; expires: number }
   #pendingToken?: Promise<string>
+  #warming?: Promise<string>
 
   constructor(options: ClientOptions) {
     if (!options.credentials && !options.token) throw new Error('ZuoraClient needs credentials or a token source')
@@ -176,12 +177,26 @@ export class ZuoraClient {
 
   /** A bearer token: the one in hand while it lasts, else a new one (client credentials or the token source). */
   async token(renew = false): Promise<string> {
+    const warming = this.#warming
+    this.#warming = undefined
+    if (!renew && warming) return warming
     if (!renew && this.#token && this.#token.expires - TOKEN_MARGIN_MS > Date.now()) return this.#token.value
     this.#pendingToken ??= this.#newToken(renew).finally(() => (this.#pendingToken = undefined))
     return this.#pendingToken
   }
 
-  async #newToken(renew: boolean): Promise<string> {
+  /**
+   * Starts getting a token at once, while the caller gets ready (a command loading what it
+   * needs): the next call takes its outcome, failure included. `signal` abandons it.
+   */
+  warmUp(signal?: AbortSignal): void {
+    if (this.#token || this.#pendingToken) return
+    const warming = (this.#pendingToken = this.#newToken(false, signal).finally(() => (this.#pendingToken = undefined)))
+    warming.catch(() => {})
+    this.#warming = warming
+  }
+
+  async #newToken(renew: boolean, signal?: AbortSignal): Promise<string> {
     if (this.#options.token) {
       const value = await this.#options.token({ renew })
       // A token from elsewhere is kept until the server refuses it.
@@ -191,12 +206,16 @@ export class ZuoraClient {
     const { clientId, clientSecret } = this.#options.credentials!
     const { method, path } = OPERATIONS.token
     const form = new URLSearchParams({ client_id: clientId, client_secret: clientSecret, grant_type: 'client_credentials' })
-    const response = await this.#checked(method, path, () =>
-      this.#attempt(
-        this.baseUrl + path,
-        { method, headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form },
-        undefined,
-      ),
+    const response = await this.#checked(
+      method,
+      path,
+      () =>
+        this.#attempt(
+          this.baseUrl + path,
+          { method, headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: form },
+          signal,
+        ),
+      signal,
     )
     const grant = (await response.json()) as { access_token?: string; expires_in?: number }
     if (!grant.access_token) throw new ZuoraError('protocol', 'the token answer has no access_token', { status: response.status, method, path })

@@ -2,9 +2,12 @@
 // lines otherwise, JSON with --json), everything else on standard error: notes, a live status
 // line and progress bars on a terminal only, nothing but errors with --quiet. Colour only on a
 // terminal (and never with NO_COLOR).
-import Table from 'cli-table3'
-import { SingleBar } from 'cli-progress'
+import type { SingleBar } from 'cli-progress'
+import type Table from 'cli-table3'
 import { styleText } from 'node:util'
+
+/** The table and progress-bar libraries, loaded only where they draw (a terminal). */
+let libraries: { Table: typeof Table; SingleBar: typeof SingleBar } | undefined
 
 export interface OutputFlags {
   json?: boolean
@@ -48,6 +51,13 @@ export class Output {
     this.stdoutTty = Boolean(this.#stdout.isTTY)
   }
 
+  /** Loads what a terminal needs to draw tables and bars (nothing when neither stream is one). */
+  async ready(): Promise<void> {
+    if (libraries || (!this.live && !this.stdoutTty)) return
+    const [table, progress] = await Promise.all([import('cli-table3'), import('cli-progress')])
+    libraries = { Table: table.default, SingleBar: progress.SingleBar }
+  }
+
   /** A line on standard error (`zjobs: ...`), unless --quiet. */
   note(message: string): void {
     if (this.quiet) return
@@ -74,9 +84,9 @@ export class Output {
    * cli-progress tokens ({bar}, {percentage}, {value}, {total}) and the payload's.
    */
   bar(format: string, total: number, payload: Record<string, string> = {}): Bar {
-    if (!this.live) return { update() {}, setTotal() {}, stop() {} }
+    if (!this.live || !libraries) return { update() {}, setTotal() {}, stop() {} }
     this.clearStatus()
-    const bar = new SingleBar({
+    const bar = new libraries.SingleBar({
       stream: this.#stderr,
       format,
       hideCursor: true,
@@ -127,11 +137,11 @@ export class Output {
    * first) otherwise, so that `cut` and `awk` read them.
    */
   table<T>(columns: Column<T>[], rows: T[]): string {
-    if (!this.stdoutTty) {
+    if (!this.stdoutTty || !libraries) {
       const clean = (text: string) => text.replace(/[\t\r\n]+/g, ' ')
       return [columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => clean(c.value(row))))].map((cells) => cells.join('\t')).join('\n')
     }
-    const table = new Table({
+    const table = new libraries.Table({
       head: columns.map((c) => this.styled('bold', c.header)),
       chars: {
         top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',

@@ -177,11 +177,12 @@ async function download(session: Session, job: QueryJob, path: string, decoding:
         done(null, chunk)
       },
     })
+  const unzip = decoding.compression === 'ZIP' && decoding.decompress
   const zipTemp = join(tmpdir(), `.zjobs-${process.pid}-${job.id}.zip`)
   try {
     const source = Readable.fromWeb(file.body as WebReadableStream<Uint8Array>)
     const decrypt = decoding.decryptWith ? [decryptionStage(decoding.decryptWith)] : []
-    if (decoding.compression === 'ZIP' && decoding.decompress) {
+    if (unzip) {
       // A zip is read from its end: downloaded to a temporary file first.
       const temp = openSink(zipTemp)
       await drain(source, decrypt, temp, interrupt).catch(async (error) => {
@@ -207,6 +208,6 @@ async function download(session: Session, job: QueryJob, path: string, decoding:
     }
     throw new CliError(`cannot write the result of query job ${job.id}: ${(error as Error).message}`, EXIT.unavailable)
   } finally {
-    await rm(zipTemp, { force: true })
+    if (unzip) await rm(zipTemp, { force: true })
   }
 }

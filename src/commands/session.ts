@@ -28,6 +28,10 @@ export const isInterrupted = (error: unknown) => error instanceof Interrupted
 export async function withSession(flags: CommonFlags, mintLocal: LocalTokenMinter, work: (session: Session) => Promise<void>): Promise<void> {
   const out = new Output(flags)
   const connection = connect(flags, out, mintLocal)
+  // The token is asked for while the command loads what it needs; abandoned if it ends first.
+  const warming = new AbortController()
+  connection.client.warmUp(warming.signal)
+  await out.ready()
   const controller = new AbortController()
   const onSigint = () => {
     if (controller.signal.aborted) {
@@ -48,6 +52,7 @@ export async function withSession(flags: CommonFlags, mintLocal: LocalTokenMinte
     }
     throw toCliError(error)
   } finally {
+    warming.abort()
     out.clearStatus()
     process.off('SIGINT', onSigint)
   }
