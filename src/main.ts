@@ -1,6 +1,6 @@
 // Starts the API server: database (embedded or PostgreSQL), migrations, first-start setup,
 // the HTTP app. `zjobs start` adds signal handling and the banner (src/cli.ts).
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { publicBaseUrl, type Config } from './config.ts'
@@ -11,9 +11,12 @@ import { createLogger } from './log.ts'
 import { bootstrap, type Bootstrap } from './platform/bootstrap.ts'
 import { startMaintenance } from './platform/maintenance.ts'
 import { TokenVerifier } from './platform/oauth.ts'
+import { JobViews } from './jobs/pacing.ts'
 import { startJobRunner, type JobRunner, type WorkerMode } from './jobs/runner.ts'
 import type { JobKind } from './jobs/types.ts'
 import { openDatabase, type Db } from './storage/db.ts'
+import { sandboxRoutes } from './sandbox/routes.ts'
+import { SandboxSettings } from './sandbox/settings.ts'
 import { openFileStore, sweepExpiredFiles, type FileStore } from './storage/files/store.ts'
 import { migrate } from './storage/migrate.ts'
 
@@ -55,24 +58,34 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     starting.catch(() => {})
     const signals = { wake: () => void starting.then((runner) => runner.wake(), () => {}) }
     const baseUrl = () => publicBaseUrl(config, port)
-    const files = await openFileStore(db, config, baseUrl)
+    // Tenants' clocks and pacing, as the sandbox plane set them: every request reads them.
+    const settings = new SandboxSettings(db)
+    const files = await openFileStore(db, config, baseUrl, settings)
     const deps: AppDeps = {
       config,
       db,
       logger,
-      verifier: new TokenVerifier(db),
+      verifier: new TokenVerifier(db, { clocks: settings }),
       adminToken: setup.adminToken,
       baseUrl,
       limiter: tenantRateLimiter(config),
       jobs: signals,
       files,
+      settings,
+      views: new JobViews(db, settings, signals.wake),
     }
-    const onTenantDeleted = [...(options.onTenantDeleted ?? []), (tenantId: string) => files.deleteTenant(tenantId)]
-    const app = await buildApp(deps, { ...options, onTenantDeleted })
+    const onTenantDeleted = [
+      ...(options.onTenantDeleted ?? []),
+      (tenantId: string) => files.deleteTenant(tenantId),
+      async (tenantId: string) => settings.forget(tenantId),
+    ]
+    // The sandbox control plane (clock, lifecycle): admin routes over the platform and engine.
+    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, ...(options.routes ?? [])]
+    const app = await buildApp(deps, { ...options, routes, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })
     port = (app.server.address() as AddressInfo).port
     const runner = await starting
-    const maintenance = startMaintenance(db, logger, config)
+    const maintenance = startMaintenance(db, logger, { ...config, clocks: settings })
     const stopSweeping = sweepExpiredFiles(files, logger)
     let closing: Promise<void> | undefined
     return {

@@ -5,8 +5,8 @@ import type { Static } from 'typebox'
 import type { AppDeps } from '../http/context.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import {
-  findBatchJob,
   listBatchJobs,
+  readBatchJob,
   stopBatchJob,
   submitBatchJob,
   toAutoBackfillJob,
@@ -84,7 +84,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
       { schema: { tags, summary: `List ${noun.replace(/^an? /, '')}s, newest first`, operationId: ids.list, response: { 200: AutoJobsResponse, ...errors } } },
       async (request) => {
         const caller = backfillCaller(request)
-        const jobs = await listBatchJobs(deps.db, caller, family)
+        const jobs = await listBatchJobs(deps.views, caller, family)
         return ok(request, { jobs: jobs.map((job) => toAutoBackfillJob(job, caller.principal.tenant.timeZone)) })
       },
     )
@@ -94,7 +94,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
       { schema: { tags, summary: `Retrieve ${noun}`, operationId: ids.get, params: JobParams, response: { 200: AutoJobResponse, ...errors } } },
       async (request) => {
         const caller = backfillCaller(request)
-        const job = await findBatchJob(deps.db, caller, family, request.params.jobId)
+        const job = await readBatchJob(deps.db, deps.views, caller, family, request.params.jobId)
         return ok(request, { job: toAutoBackfillJob(job, caller.principal.tenant.timeZone) })
       },
     )

@@ -1,6 +1,8 @@
 // Auto backfill (propagation) and booking-date jobs as Zuora shows them: submit, read, list,
 // stop, and GETAutoBackfillJobResponse, the shape both families answer with.
-import { insertJob, listJobs } from '../jobs/store.ts'
+import type { JobLifecycle } from '../jobs/lifecycle.ts'
+import type { JobViews } from '../jobs/pacing.ts'
+import { insertJob } from '../jobs/store.ts'
 import type { Job } from '../jobs/types.ts'
 import { newHexId } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
@@ -14,6 +16,17 @@ export type BatchFamily = 'propagation' | 'bookingDate'
 
 const WHAT: Record<BatchFamily, string> = { propagation: 'auto backfill job', bookingDate: 'booking date backfill job' }
 const kindOf = (family: BatchFamily) => BACKFILL_KINDS[family]
+
+/** The visible lifecycle of auto backfill and booking-date jobs: ACCEPTED, PROCESSING, then the end. */
+export const BATCH_JOB_LIFECYCLES: Record<BatchFamily, JobLifecycle> = {
+  propagation: { type: 'autoBackfill', kinds: [BACKFILL_KINDS.propagation], stages: () => ['queued', 'running'], statusOf: (job) => statusOf(job as BatchJob) },
+  bookingDate: {
+    type: 'bookingDateBackfill',
+    kinds: [BACKFILL_KINDS.bookingDate],
+    stages: () => ['queued', 'running'],
+    statusOf: (job) => statusOf(job as BatchJob),
+  },
+}
 
 export const DEFAULT_BATCH_SIZE = 1000
 
@@ -48,6 +61,7 @@ export async function submitBatchJob(db: Db, caller: Caller, family: BatchFamily
       orgIds: scope.orgIds,
       params,
       maxAttempts: BATCH_JOB_ATTEMPTS,
+      lifecycle: { of: BATCH_JOB_LIFECYCLES[family], clock: caller.clock },
     })) as BatchJob
   })
 }
@@ -55,12 +69,17 @@ export async function submitBatchJob(db: Db, caller: Caller, family: BatchFamily
 export const findBatchJob = (db: Db, caller: Caller, family: BatchFamily, jobId: string) =>
   findJob<BatchJobParams, BatchJobProgress, unknown>(db, caller, kindOf(family), jobId, WHAT[family]) as Promise<BatchJob>
 
-export async function listBatchJobs(db: Db, caller: Caller, family: BatchFamily): Promise<BatchJob[]> {
-  return (await listJobs(db, caller.principal.tenant.id, {
-    kinds: [kindOf(family)],
-    entityId: caller.scope.entityId,
-    limit: LIST_LIMIT,
-  })) as BatchJob[]
+/** The job as the caller sees it now, this read counted. */
+export const readBatchJob = async (db: Db, views: JobViews, caller: Caller, family: BatchFamily, jobId: string) =>
+  views.showOne(await findBatchJob(db, caller, family, jobId), BATCH_JOB_LIFECYCLES[family], { read: true })
+
+/** The tenant's newest jobs as the caller sees them, each read counted. */
+export async function listBatchJobs(views: JobViews, caller: Caller, family: BatchFamily): Promise<BatchJob[]> {
+  return views.list<BatchJob>(
+    caller.principal.tenant.id,
+    { kinds: [kindOf(family)], entityId: caller.scope.entityId, limit: LIST_LIMIT },
+    BATCH_JOB_LIFECYCLES[family],
+  )
 }
 
 export async function stopBatchJob(db: Db, caller: Caller, family: BatchFamily, jobId: string): Promise<void> {
@@ -88,7 +107,7 @@ function statusOf(job: BatchJob): BatchJobStatus {
   }
 }
 
-/** The job as GETAutoBackfillJobResponse; times readable in `timeZone` (the tenant's). */
+/** The job (as shown: see JobViews) as GETAutoBackfillJobResponse; times readable in `timeZone` (the tenant's). */
 export function toAutoBackfillJob(job: BatchJob, timeZone: string) {
   const progress = job.progress ?? {}
   const finished = progress.finished ?? 0

@@ -6,6 +6,7 @@ import { callerOf, type RequestScope } from '../http/context.ts'
 import { getJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import { ApiError, Category } from '../platform/errors.ts'
+import type { TenantClock } from '../platform/clock.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
 
@@ -19,6 +20,8 @@ export type BackfillKind = (typeof BACKFILL_KINDS)[keyof typeof BACKFILL_KINDS]
 export interface Caller {
   principal: Principal
   scope: RequestScope
+  /** The tenant's clock: the times of every answer. */
+  clock: TenantClock
 }
 
 /** The caller of a Data Backfill route, who must hold the dataBackfill permission. */

@@ -8,7 +8,7 @@ import { contentDisposition } from '../http/routes/files.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import { backfillCaller, checkStopBody, ok } from './common.ts'
 import { MAX_UPLOAD_BYTES } from './csv-source.ts'
-import { findFileJob, listFileJobs, stopFileJob, submitFileJob, toDataBackfillJob } from './file-service.ts'
+import { listFileJobs, readFileJob, stopFileJob, submitFileJob, toDataBackfillJob } from './file-service.ts'
 import {
   CommonResponse,
   errors,
@@ -63,8 +63,9 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const job = await findFileJob(deps.db, backfillCaller(request), request.params.jobId)
-      return ok(request, { job: toDataBackfillJob(job, deps.files) })
+      const caller = backfillCaller(request)
+      const job = await readFileJob(deps.db, deps.views, caller, request.params.jobId)
+      return ok(request, { job: toDataBackfillJob(job, deps.files, caller.clock.now()) })
     },
   )
 
@@ -89,8 +90,10 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
   )
 
   const list = async (request: FastifyRequest) => {
-    const jobs = await listFileJobs(deps.db, backfillCaller(request))
-    return ok(request, { jobs: jobs.map((job) => ({ ...toDataBackfillJob(job, deps.files), type: job.params.type })) })
+    const caller = backfillCaller(request)
+    const jobs = await listFileJobs(deps.views, caller)
+    const now = caller.clock.now()
+    return ok(request, { jobs: jobs.map((job) => ({ ...toDataBackfillJob(job, deps.files, now), type: job.params.type })) })
   }
   const listSchema = { tags, summary: 'List data backfill jobs, newest first', response: { 200: FileJobsResponse, ...errors } }
   app.get('/v1/uno/data-backfill/listjobs', { schema: { ...listSchema, operationId: 'GET_ListDataBackfillJobs' } }, list)

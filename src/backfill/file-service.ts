@@ -1,6 +1,8 @@
 // Data backfill file jobs as Zuora shows them: submit (the upload checked and stored, then the
 // job queued), read, list, stop; and the DataBackfillJob every answer carries.
-import { insertJob, listJobs } from '../jobs/store.ts'
+import type { JobLifecycle } from '../jobs/lifecycle.ts'
+import type { JobViews } from '../jobs/pacing.ts'
+import { insertJob } from '../jobs/store.ts'
 import type { Job } from '../jobs/types.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import { newHexId } from '../platform/ids.ts'
@@ -78,6 +80,7 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
         orgIds: scope.orgIds,
         params,
         maxAttempts: FILE_JOB_ATTEMPTS,
+        lifecycle: { of: FILE_JOB_LIFECYCLE, clock: caller.clock },
       })
       await attachFileToJob(tx, principal.tenant.id, upload.meta.id, job.id)
       return job
@@ -119,12 +122,17 @@ async function checkCsv(files: FileStore, tenantId: string, upload: StoredUpload
 export const findFileJob = (db: Db, caller: Caller, jobId: string) =>
   findJob<FileJobParams, FileJobProgress, FileJobResult>(db, caller, BACKFILL_KINDS.file, jobId, WHAT)
 
-export async function listFileJobs(db: Db, caller: Caller): Promise<FileJob[]> {
-  return (await listJobs(db, caller.principal.tenant.id, {
-    kinds: [BACKFILL_KINDS.file],
-    entityId: caller.scope.entityId,
-    limit: LIST_LIMIT,
-  })) as FileJob[]
+/** The job as the caller sees it now, this read counted. */
+export const readFileJob = async (db: Db, views: JobViews, caller: Caller, jobId: string) =>
+  views.showOne(await findFileJob(db, caller, jobId), FILE_JOB_LIFECYCLE, { read: true })
+
+/** The tenant's newest jobs as the caller sees them, each read counted. */
+export async function listFileJobs(views: JobViews, caller: Caller): Promise<FileJob[]> {
+  return views.list<FileJob>(
+    caller.principal.tenant.id,
+    { kinds: [BACKFILL_KINDS.file], entityId: caller.scope.entityId, limit: LIST_LIMIT },
+    FILE_JOB_LIFECYCLE,
+  )
 }
 
 export async function stopFileJob(db: Db, caller: Caller, jobId: string): Promise<void> {
@@ -132,6 +140,14 @@ export async function stopFileJob(db: Db, caller: Caller, jobId: string): Promis
 }
 
 export type FileJobStatus = 'Pending' | 'Processing' | 'Completed' | 'Canceled' | 'Failed' | 'Stopping' | 'Stopped'
+
+/** A file job's visible lifecycle: Pending, Processing, then the end. */
+export const FILE_JOB_LIFECYCLE: JobLifecycle = {
+  type: 'dataBackfill',
+  kinds: [BACKFILL_KINDS.file],
+  stages: () => ['queued', 'running'],
+  statusOf: (job) => statusOf(job as FileJob),
+}
 
 function statusOf(job: FileJob): FileJobStatus {
   switch (job.state) {
@@ -160,8 +176,11 @@ function durationText(seconds: number): string {
   return minutes > 0 ? `${unit(minutes, 'minute')}${rest > 0 ? ` ${unit(rest, 'second')}` : ''}` : unit(rest, 'second')
 }
 
-/** The job as Zuora's DataBackfillJob; every figure from the job's committed progress. */
-export function toDataBackfillJob(job: FileJob, files: FileStore, now = Date.now()) {
+/**
+ * The job (as shown: see JobViews) as Zuora's DataBackfillJob; every figure from the job's
+ * committed progress; `now` is the tenant's time.
+ */
+export function toDataBackfillJob(job: FileJob, files: FileStore, now: number) {
   const { params } = job
   const progress = job.progress ?? {}
   const status = statusOf(job)

@@ -1,7 +1,9 @@
 // What the HTTP layer knows about a request once the platform plugins have run.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.ts'
+import { REAL_CLOCK, type TenantClock } from '../platform/clock.ts'
 import type { TokenVerifier, Principal } from '../platform/oauth.ts'
+import type { JobViews, PacingSource } from '../jobs/pacing.ts'
 import type { JobSignals } from '../jobs/types.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
@@ -31,6 +33,13 @@ export interface AppDeps {
   jobs: JobSignals
   /** Files of tenants (uploads, results) and the links to download them. */
   files: FileStore
+  /**
+   * Tenants' clocks and whether their jobs may be paced, as the sandbox plane set them (cached
+   * per process); `forget` after this process changed a tenant's.
+   */
+  settings: PacingSource & { forget(tenantId: string): void }
+  /** Jobs as their tenant's clients see them (lifecycle pacing, the tenant's clock). */
+  views: JobViews
 }
 
 declare module 'fastify' {
@@ -43,14 +52,17 @@ declare module 'fastify' {
     principal: Principal | null
     scope: RequestScope | null
     zuoraVersion: string | null
+    /** The clock of the caller's tenant: the "now" of everything its answer shows. */
+    clock: TenantClock | null
   }
 }
 
-/** The caller of a bearer-authenticated route and the scope its headers chose. */
-export function callerOf(request: { principal: Principal | null; scope: RequestScope | null }): {
+/** The caller of a bearer-authenticated route, the scope its headers chose and its tenant's clock. */
+export function callerOf(request: { principal: Principal | null; scope: RequestScope | null; clock?: TenantClock | null }): {
   principal: Principal
   scope: RequestScope
+  clock: TenantClock
 } {
   if (!request.principal || !request.scope) throw new Error('route is not bearer-authenticated')
-  return { principal: request.principal, scope: request.scope }
+  return { principal: request.principal, scope: request.scope, clock: request.clock ?? REAL_CLOCK }
 }

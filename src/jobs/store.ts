@@ -1,8 +1,11 @@
 // Every SQL statement of the job engine, one function per statement.
 import { randomUUID } from 'node:crypto'
+import type { TenantClock } from '../platform/clock.ts'
 import type { Queryable } from '../storage/db.ts'
 import { conflict, notFound } from '../platform/errors.ts'
-import type { ClaimedJob, Job, JobState, StopRequest } from './types.ts'
+import { runAfter, startPacing, type JobLifecycle, type Policy } from './lifecycle.ts'
+import { savePacing, setRunAfter } from './lifecycle-store.ts'
+import type { ClaimedJob, Job, JobState, StopFlag, StopRequest } from './types.ts'
 
 const CLAIM_LOCK = 7_310_003 // arbitrary, constant: "zjobs job claims"
 
@@ -11,7 +14,7 @@ interface JobRow {
   id: string
   kind: string
   state: JobState
-  stop_requested: StopRequest | null
+  stop_requested: StopFlag | null
   created_by: string | null
   entity_id: string | null
   org_ids: string[] | null
@@ -66,13 +69,26 @@ export interface NewJob<P = unknown, G = unknown> {
   params: P
   progress?: G
   maxAttempts: number
+  /**
+   * The family's lifecycle and the tenant's clock: when the tenant has a lifecycle policy for
+   * the job's type, the job is paced (src/jobs/lifecycle.ts) under it.
+   */
+  lifecycle?: Paced
+}
+
+export interface Paced {
+  of: JobLifecycle
+  clock: TenantClock
 }
 
 /** Writes a job; run it in the transaction that stores the job's input. */
 export async function insertJob<P, G>(db: Queryable, job: NewJob<P, G>): Promise<Job<P, G>> {
-  const { rows } = await db.query<JobRow>(
+  const paced = job.lifecycle
+  const { rows } = await db.query<JobRow & { policy?: Policy | null }>(
     `INSERT INTO jobs (tenant_id, id, kind, state, created_by, entity_id, org_ids, params, progress, max_attempts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}${
+       paced ? ', (SELECT policy FROM lifecycle_policies WHERE tenant_id = $1 AND job_type = $11) AS policy' : ''
+     }`,
     [
       job.tenantId,
       job.id,
@@ -84,9 +100,19 @@ export async function insertJob<P, G>(db: Queryable, job: NewJob<P, G>): Promise
       JSON.stringify(job.params),
       JSON.stringify(job.progress ?? {}),
       job.maxAttempts,
+      ...(paced ? [paced.of.type] : []),
     ],
   )
-  return toJob(rows[0])
+  const inserted = toJob<P, G, unknown>(rows[0])
+  if (paced && rows[0].policy) await pace(db, inserted, paced, rows[0].policy)
+  return inserted
+}
+
+/** Paces a job under `policy` from now: its lifecycle row, and its work held until the policy lets it run. */
+async function pace(db: Queryable, job: Job, paced: Paced, policy: Policy): Promise<void> {
+  const pacing = startPacing(policy, job.state === 'pending', paced.of.stages(job), paced.clock.now())
+  await savePacing(db, job.tenantId, [[job.id, pacing]])
+  if (job.state === 'queued') await setRunAfter(db, job.tenantId, [[job.id, runAfter(pacing, paced.clock)]])
 }
 
 export async function getJob<P = unknown, G = unknown, R = unknown>(
@@ -153,15 +179,54 @@ export async function countJobs(db: Queryable, tenantId: string, kinds: string[]
   return rows[0].n
 }
 
-/** Moves a pending job (its input has arrived) to the queue. */
-export async function enqueuePending(db: Queryable, tenantId: string, id: string, params?: unknown): Promise<boolean> {
-  const { rowCount } = await db.query(
+/**
+ * Moves a pending job (its input has arrived) to the queue. A job paced while it waited (`lifecycle`
+ * given) begins its visible stages now.
+ */
+export async function enqueuePending(db: Queryable, tenantId: string, id: string, params?: unknown, lifecycle?: Paced): Promise<boolean> {
+  const { rows } = await db.query<JobRow & { policy: Policy | null }>(
     `UPDATE jobs SET state = 'queued', params = coalesce($3::jsonb, params), run_after = now(), updated_at = now()
-     WHERE tenant_id = $1 AND id = $2 AND state = 'pending'`,
+     WHERE tenant_id = $1 AND id = $2 AND state = 'pending'
+     RETURNING ${COLUMNS}, (SELECT policy FROM job_lifecycles WHERE tenant_id = $1 AND job_id = $2) AS policy`,
     [tenantId, id, params === undefined ? null : JSON.stringify(params)],
+  )
+  const row = rows[0]
+  if (row && lifecycle && row.policy) await pace(db, toJob(row), lifecycle, row.policy)
+  return rows.length === 1
+}
+
+/** The job, its row locked for the transaction (nothing claims or changes it meanwhile). */
+export async function lockJob(db: Queryable, tenantId: string, id: string): Promise<Job | undefined> {
+  const { rows } = await db.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id])
+  return rows[0] && toJob(rows[0])
+}
+
+/** Locks jobs' rows for the transaction, in id order (the order every writer of a job and its lifecycle row takes). */
+export async function lockJobs(db: Queryable, tenantId: string, ids: string[]): Promise<void> {
+  await db.query('SELECT id FROM jobs WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [tenantId, ids])
+}
+
+/** Ends a job that waits (pending or queued) as failed with `message`; false if it no longer waits. */
+export async function failWaitingJob(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'failed', error = $3, finished_at = now(), updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND state IN ('pending', 'queued')`,
+    [tenantId, id, message],
   )
   return rowCount === 1
 }
+
+/** Asks a running job's worker to fail it with `message` at its next batch; false if it no longer runs or has a request already. */
+export async function requestFailure(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET stop_requested = 'fail', error = $3, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND state = 'running' AND stop_requested IS NULL`,
+    [tenantId, id, message],
+  )
+  return rowCount === 1
+}
+
+const ASKED: Record<StopFlag, string> = { stop: 'stopping', cancel: 'cancelling', fail: 'failing' }
 
 export type StopResult =
   /** The job had not started: it is now final (stopped or cancelled). */
@@ -189,7 +254,7 @@ export async function requestStop(
   const row = rows[0]
   if (!row) throw notFound(`Job ${id} does not exist`)
   if (!allowed.includes(row.state) || row.stop_requested) {
-    throw conflict(`Job ${id} is ${row.stop_requested ? `already ${row.stop_requested}ping` : row.state}`)
+    throw conflict(`Job ${id} is ${row.stop_requested ? `already ${ASKED[row.stop_requested]}` : row.state}`)
   }
   if (row.state === 'pending' || row.state === 'queued') {
     const final = how === 'stop' ? 'stopped' : 'cancelled'
@@ -256,27 +321,30 @@ export async function claimJob(
   })
 }
 
-/** Extends a lease; returns the job's stop request, or undefined when the lease is lost. */
-export async function renewLease(
-  db: Queryable,
-  job: ClaimedJob,
-  leaseSeconds: number,
-): Promise<{ stopRequested: StopRequest | null } | undefined> {
-  const { rows } = await db.query<{ stop_requested: StopRequest | null }>(
+/** What a worker is asked between batches: a stop, a cancel, or a failure with its message. */
+export interface BatchRequest {
+  stopRequested: StopFlag | null
+  /** With stopRequested 'fail': the failure's message. */
+  error: string | null
+}
+
+/** Extends a lease; returns the job's request, or undefined when the lease is lost. */
+export async function renewLease(db: Queryable, job: ClaimedJob, leaseSeconds: number): Promise<BatchRequest | undefined> {
+  const { rows } = await db.query<{ stop_requested: StopFlag | null; error: string | null }>(
     `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $4)
-     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 RETURNING stop_requested`,
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 RETURNING stop_requested, error`,
     [job.tenantId, job.id, job.leaseToken, leaseSeconds],
   )
-  return rows[0] && { stopRequested: rows[0].stop_requested }
+  return rows[0] && { stopRequested: rows[0].stop_requested, error: rows[0].error }
 }
 
 /** Locks the job row for a batch if this worker still holds the lease. */
-export async function lockForBatch(db: Queryable, job: ClaimedJob): Promise<{ stopRequested: StopRequest | null } | undefined> {
-  const { rows } = await db.query<{ stop_requested: StopRequest | null }>(
-    'SELECT stop_requested FROM jobs WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 FOR UPDATE',
+export async function lockForBatch(db: Queryable, job: ClaimedJob): Promise<BatchRequest | undefined> {
+  const { rows } = await db.query<{ stop_requested: StopFlag | null; error: string | null }>(
+    'SELECT stop_requested, error FROM jobs WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 FOR UPDATE',
     [job.tenantId, job.id, job.leaseToken],
   )
-  return rows[0] && { stopRequested: rows[0].stop_requested }
+  return rows[0] && { stopRequested: rows[0].stop_requested, error: rows[0].error }
 }
 
 export async function saveProgress(db: Queryable, job: ClaimedJob, progress: unknown, leaseSeconds: number): Promise<void> {
@@ -287,7 +355,10 @@ export async function saveProgress(db: Queryable, job: ClaimedJob, progress: unk
   )
 }
 
-/** Ends a job (completed, stopped, cancelled or failed); false when the lease was lost. */
+/**
+ * Ends a job (completed, stopped, cancelled or failed); false when the lease was lost. A job asked
+ * to fail (a forced failure that came after its last batch) ends failed with that message.
+ */
 export async function finishJob(
   db: Queryable,
   job: ClaimedJob,
@@ -296,7 +367,9 @@ export async function finishJob(
   error: string | null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET state = $4, result = $5, error = $6, finished_at = now(), updated_at = now(),
+    `UPDATE jobs SET state = CASE WHEN stop_requested = 'fail' THEN 'failed' ELSE $4 END,
+       result = CASE WHEN stop_requested = 'fail' THEN NULL ELSE $5::jsonb END,
+       error = CASE WHEN stop_requested = 'fail' THEN error ELSE $6 END, finished_at = now(), updated_at = now(),
        stop_requested = NULL, lease_token = NULL, lease_expires_at = NULL
      WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
     [job.tenantId, job.id, job.leaseToken, state, result === undefined ? null : JSON.stringify(result), error],
@@ -307,7 +380,8 @@ export async function finishJob(
 /** Back to the queue after a transient failure, to run again after `delayMs`. */
 export async function retryLater(db: Queryable, job: ClaimedJob, delayMs: number, error: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET state = 'queued', error = $5, run_after = now() + make_interval(secs => $4 / 1000.0),
+    `UPDATE jobs SET state = 'queued', error = CASE WHEN stop_requested = 'fail' THEN error ELSE $5 END,
+       run_after = now() + make_interval(secs => $4 / 1000.0),
        updated_at = now(), lease_token = NULL, lease_expires_at = NULL
      WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
     [job.tenantId, job.id, job.leaseToken, delayMs, error],

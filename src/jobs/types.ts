@@ -8,13 +8,15 @@ import type { FileStore } from '../storage/files/store.ts'
 export type JobState = 'pending' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stopped'
 export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'stopped']
 export type StopRequest = 'stop' | 'cancel'
+/** What a job is asked to do between batches: stop, cancel, or fail (a failure the sandbox forces). */
+export type StopFlag = StopRequest | 'fail'
 
 export interface Job<P = unknown, G = unknown, R = unknown> {
   tenantId: string
   id: string
   kind: string
   state: JobState
-  stopRequested: StopRequest | null
+  stopRequested: StopFlag | null
   createdBy: string | null
   entityId: string | null
   orgIds: string[] | null

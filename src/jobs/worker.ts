@@ -21,6 +21,7 @@ import {
 } from './store.ts'
 import {
   isPermanentFailure,
+  JobFailure,
   JobInterrupted,
   JobLeaseLost,
   type ClaimedJob,
@@ -149,6 +150,7 @@ export class JobWorker implements JobSignals {
         return db.transaction(async (tx): Promise<Next> => {
           const lock = await lockForBatch(tx, job)
           if (!lock) throw new JobLeaseLost('lease lost')
+          if (lock.stopRequested === 'fail') throw new JobFailure(lock.error ?? 'The job failed')
           if (lock.stopRequested) return lock.stopRequested
           const progress = await work(tx)
           await saveProgress(tx, job, progress, leaseSeconds)
@@ -160,6 +162,7 @@ export class JobWorker implements JobSignals {
         proceed()
         const lease = await renewLease(db, job, leaseSeconds)
         if (!lease) throw new JobLeaseLost('lease lost')
+        if (lease.stopRequested === 'fail') throw new JobFailure(lease.error ?? 'The job failed')
         return lease.stopRequested ?? 'continue'
       },
     }

@@ -2,7 +2,9 @@
 // update jobs wait (`pending`) for their CSV file; a delete job runs at once on 0 to 2
 // conditions. At most 5 jobs per tenant are accepted, pending or in progress.
 import type { Readable } from 'node:stream'
-import { countJobs, enqueuePending, getJob, insertJob, listJobs, requestStop } from '../jobs/store.ts'
+import type { JobLifecycle } from '../jobs/lifecycle.ts'
+import type { JobViews } from '../jobs/pacing.ts'
+import { countJobs, enqueuePending, getJob, insertJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import { ApiError } from '../platform/errors.ts'
 import { newUuid, UUID } from '../platform/ids.ts'
@@ -52,6 +54,18 @@ export interface BulkResult {
 export type BulkJob = Job<BulkParams, BulkProgress, BulkResult>
 export type BulkStatus = 'pending' | 'accepted' | 'in_progress' | 'completed' | 'failed' | 'cancelled'
 
+/**
+ * Bulk jobs' visible lifecycle: pending until the file arrives (the client's move, never
+ * paced), then a delete job is accepted and in progress, a create or update job (queued with
+ * its file, shown under way) in progress, then the end.
+ */
+export const BULK_LIFECYCLE: JobLifecycle = {
+  type: 'customObjectBulk',
+  kinds: [BULK_KIND],
+  stages: (job) => ((job as BulkJob).params.operation === 'delete' ? ['queued', 'running'] : ['running']),
+  statusOf: (job) => statusOf(job as BulkJob),
+}
+
 export function statusOf(job: BulkJob): BulkStatus {
   switch (job.state) {
     case 'pending':
@@ -75,7 +89,7 @@ const ACCESS: Record<Operation, Access> = { create: 'create', update: 'update', 
 /** Failures the job records as `[code] message`, shown as the job's `error`. */
 export const failure = (code: number, message: string) => `[${code}] ${message}`
 
-/** The job as Zuora's CustomObjectBulkJobResponse. */
+/** The job (as shown: see JobViews) as Zuora's CustomObjectBulkJobResponse. */
 export function renderJob(job: BulkJob) {
   const status = statusOf(job)
   const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
@@ -166,6 +180,7 @@ export async function submitJob(db: Db, caller: Caller, request: SubmitRequest):
       params,
       progress: {},
       maxAttempts: 3,
+      lifecycle: { of: BULK_LIFECYCLE, clock: caller.clock },
     })) as BulkJob
   })
 }
@@ -191,13 +206,22 @@ export async function findJob(db: Db, caller: Caller, id: string): Promise<BulkJ
   return job
 }
 
-export async function getJobFor(db: Db, caller: Caller, id: string): Promise<BulkJob> {
+/** The job as the caller sees it now, this read counted. */
+export async function getJobFor(db: Db, views: JobViews, caller: Caller, id: string): Promise<BulkJob> {
   requireAccess(caller, 'view')
-  return findJob(db, caller, id)
+  return views.showOne(await findJob(db, caller, id), BULK_LIFECYCLE, { read: true })
 }
 
-/** A page of the tenant's jobs, newest first, after the job `cursor`. */
-export async function listJobsFor(db: Db, caller: Caller, options: { pageSize: number; cursor?: string; status?: BulkStatus }) {
+/** A job as it is shown to the caller without counting a read (the answer to a submit, an upload, a cancel). */
+export const shownJob = (views: JobViews, job: BulkJob) => views.showOne(job, BULK_LIFECYCLE, { read: false })
+
+/** A page of the tenant's jobs as the caller sees them, newest first, after the job `cursor`. */
+export async function listJobsFor(
+  db: Db,
+  views: JobViews,
+  caller: Caller,
+  options: { pageSize: number; cursor?: string; status?: BulkStatus },
+) {
   requireAccess(caller, 'view')
   const tenantId = caller.principal.tenant.id
   let before: { createdAt: Date; id: string } | undefined
@@ -206,22 +230,14 @@ export async function listJobsFor(db: Db, caller: Caller, options: { pageSize: n
     if (!cursor || cursor.kind !== BULK_KIND) throw badRequest(Resource.jobId, `cursor: [${options.cursor}] is not the id of a bulk job of this tenant.`)
     before = { createdAt: cursor.createdAt, id: cursor.id }
   }
-  const states = options.status && STATES_OF[options.status]
-  const jobs: BulkJob[] = []
-  // `queued` shows as accepted or in_progress: filter on the status, fetching until the page is full.
-  for (;;) {
-    const batch = (await listJobs(db, tenantId, {
-      kinds: [BULK_KIND],
-      states,
-      entityId: caller.scope.entityId,
-      limit: options.pageSize,
-      before,
-    })) as BulkJob[]
-    jobs.push(...batch.filter((job) => !options.status || statusOf(job) === options.status).slice(0, options.pageSize - jobs.length))
-    if (batch.length < options.pageSize || jobs.length >= options.pageSize) break
-    const last = batch[batch.length - 1]
-    before = { createdAt: last.createdAt, id: last.id }
-  }
+  const { status } = options
+  // `queued` shows as accepted or in_progress: filtered on the status shown.
+  const jobs = await views.list<BulkJob>(
+    tenantId,
+    { kinds: [BULK_KIND], states: status && STATES_OF[status], entityId: caller.scope.entityId, limit: options.pageSize, before },
+    BULK_LIFECYCLE,
+    status && ((job) => statusOf(job) === status),
+  )
   const rendered = jobs.map(renderJob)
   return { count: rendered.length, ...(rendered.length > 0 ? { cursor: rendered[rendered.length - 1].Id } : {}), jobs: rendered }
 }
@@ -235,11 +251,11 @@ const STATES_OF: Record<BulkStatus, JobState[]> = {
   cancelled: ['cancelled', 'stopped'],
 }
 
-/** Cancels a job that is accepted or pending. */
-export async function cancelJobFor(db: Db, caller: Caller, id: string): Promise<BulkJob> {
+/** Cancels a job that is (shown) accepted or pending. */
+export async function cancelJobFor(db: Db, views: JobViews, caller: Caller, id: string): Promise<BulkJob> {
   const job = await findJob(db, caller, id)
   requireAccess(caller, ACCESS[job.params.operation])
-  const status = statusOf(job)
+  const status = statusOf(await shownJob(views, job))
   const refuse = () => badRequest(Resource.jobFile, `Job ${job.id} is ${status}: only an accepted or pending job can be cancelled.`)
   if (status !== 'accepted' && status !== 'pending') throw refuse()
   return db.transaction(async (tx) => {
@@ -304,7 +320,8 @@ export async function uploadFor(db: Db, files: FileStore, caller: Caller, id: st
   const stored = await storeFile(files, job, upload.body, (names) => readHeader(schema, job.params.operation, names))
   try {
     const queued = await db.transaction(async (tx) => {
-      if (!(await enqueuePending(tx, job.tenantId, job.id, { ...job.params, fileId: stored }))) return undefined
+      const paced = { of: BULK_LIFECYCLE, clock: caller.clock }
+      if (!(await enqueuePending(tx, job.tenantId, job.id, { ...job.params, fileId: stored }, paced))) return undefined
       return (await getJob(tx, job.tenantId, job.id)) as BulkJob
     })
     if (!queued) throw fileError(`Job ${job.id} is no longer pending: it was cancelled or took another file.`)

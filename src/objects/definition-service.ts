@@ -32,7 +32,7 @@ export async function listDefinitionsFor(db: Db, caller: Caller, select?: 'type'
     definitions: Object.fromEntries(
       definitions.map((definition) => [
         definition.object,
-        select === 'type' ? { type: definition.object } : renderDefinition(definition, definitions),
+        select === 'type' ? { type: definition.object } : renderDefinition(definition, definitions, caller.clock),
       ]),
     ),
   }
@@ -43,7 +43,7 @@ export async function getDefinitionFor(db: Db, caller: Caller, object: string) {
   const definitions = await listDefinitions(db, scopeOf(caller))
   const definition = definitions.find((candidate) => candidate.object === object)
   if (!definition) throw definitionNotFound(object)
-  return renderDefinition(definition, definitions)
+  return renderDefinition(definition, definitions, caller.clock)
 }
 
 /** Creates every definition of the request, or none. */
@@ -74,7 +74,7 @@ export async function createDefinitions(db: Db, caller: Caller, input: Record<st
     const all = [...existing, ...inserted]
     return {
       count: inserted.length,
-      definitions: Object.fromEntries(inserted.map((definition) => [definition.object, renderDefinition(definition, all)])),
+      definitions: Object.fromEntries(inserted.map((definition) => [definition.object, renderDefinition(definition, all, caller.clock)])),
     }
   })
 }

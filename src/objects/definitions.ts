@@ -1,6 +1,7 @@
 // Custom object definitions: what a client sends (or a definition list shows, for
 // tenant-to-tenant copy), the form zjobs keeps, the rules a definition must follow, and the
 // CustomObjectDefinition Zuora answers with (system fields, implicit relationships).
+import type { TenantClock } from '../platform/clock.ts'
 import { findBillingObject } from '../billing/model.ts'
 import { badDefinition, CoCategory, Resource } from './errors.ts'
 import {
@@ -336,7 +337,7 @@ const SYSTEM_FILTERABLE = ['Id', 'CreatedById', 'CreatedDate', 'UpdatedById', 'U
  * The CustomObjectDefinition a client reads. `others` are the tenant's other definitions:
  * their relationships to this one show here as oneToMany.
  */
-export function renderDefinition(definition: Definition, others: readonly Definition[]) {
+export function renderDefinition(definition: Definition, others: readonly Definition[], clock: TenantClock) {
   const { stored } = definition
   const properties: Record<string, unknown> = {}
   for (const [name, def] of Object.entries(stored.properties)) properties[name] = { ...def, origin: 'custom' }
@@ -362,9 +363,9 @@ export function renderDefinition(definition: Definition, others: readonly Defini
     Id: definition.id,
     type: definition.object,
     CreatedById: asUuid(definition.createdBy),
-    CreatedDate: definition.createdAt.toISOString(),
+    CreatedDate: clock.date(definition.createdAt).toISOString(),
     UpdatedById: asUuid(definition.updatedBy),
-    UpdatedDate: definition.updatedAt.toISOString(),
+    UpdatedDate: clock.date(definition.updatedAt).toISOString(),
     schema: {
       object: stored.object,
       label: stored.label,

@@ -5,7 +5,7 @@ import type { Static } from 'typebox'
 import type { AppDeps } from '../http/context.ts'
 import { callerOf } from '../http/context.ts'
 import { fileError } from './bulk-csv.ts'
-import { cancelJobFor, getJobFor, jobErrorsFor, listJobsFor, renderJob, submitJob, uploadFor, type BulkStatus } from './bulk-jobs.ts'
+import { cancelJobFor, getJobFor, jobErrorsFor, listJobsFor, renderJob, shownJob, submitJob, uploadFor, type BulkStatus } from './bulk-jobs.ts'
 import { Resource } from './errors.ts'
 import { BulkJob, ErrorBody, JobErrors, JobList, JobParams, ListJobsQuery, SubmitJobBody } from './schemas.ts'
 
@@ -33,7 +33,7 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
     async (request) => {
       const job = await submitJob(deps.db, callerOf(request), request.body)
       deps.jobs.wake()
-      return renderJob(job)
+      return renderJob(await shownJob(deps.views, job))
     },
   )
 
@@ -50,7 +50,7 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) =>
-      listJobsFor(deps.db, callerOf(request), {
+      listJobsFor(deps.db, deps.views, callerOf(request), {
         pageSize: request.query.pageSize ?? 25,
         cursor: request.query.cursor,
         status: request.query.status as BulkStatus | undefined,
@@ -63,7 +63,7 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
       config,
       schema: { tags, summary: 'Retrieve a bulk job', operationId: 'GET_CustomObjectBulkJob', params: JobParams, response: { 200: BulkJob, ...errors } },
     },
-    async (request) => renderJob(await getJobFor(deps.db, callerOf(request), request.params.id)),
+    async (request) => renderJob(await getJobFor(deps.db, deps.views, callerOf(request), request.params.id)),
   )
 
   // The upload takes its body as a stream whatever its type: the scope's JSON parser would
@@ -95,7 +95,7 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
           body,
         })
         deps.jobs.wake()
-        return renderJob(job)
+        return renderJob(await shownJob(deps.views, job))
       },
     )
   })
@@ -127,6 +127,6 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: BulkJob, ...errors },
       },
     },
-    async (request) => renderJob(await cancelJobFor(deps.db, callerOf(request), request.params.id)),
+    async (request) => renderJob(await shownJob(deps.views, await cancelJobFor(deps.db, deps.views, callerOf(request), request.params.id))),
   )
 }

@@ -75,7 +75,7 @@ export async function listRecordsFor(db: Db, caller: Caller, object: string, opt
     listRecords(db, schema.definition, filter, { cursor: options.cursor?.toLowerCase(), limit: options.pageSize, offset }),
     countRecords(db, schema.definition, filter),
   ])
-  return { count, records: records.map((record) => renderRecord(schema, record)) }
+  return { count, records: records.map((record) => renderRecord(schema, record, caller.clock)) }
 }
 
 export async function getRecordFor(db: Db, caller: Caller, object: string, id: string) {
@@ -83,7 +83,7 @@ export async function getRecordFor(db: Db, caller: Caller, object: string, id: s
   const schema = await schemaFor(db, caller, object)
   const record = UUID.test(id) ? (await getRecords(db, schema.definition, [id.toLowerCase()])).get(id.toLowerCase()) : undefined
   if (!record) throw recordNotFound(id)
-  return { record: renderRecord(schema, record), version: record.version }
+  return { record: renderRecord(schema, record, caller.clock), version: record.version }
 }
 
 /** Creates up to 1000 records: all or none, or (allowPartialSuccess) the valid ones. */
@@ -129,7 +129,7 @@ export async function createRecordsFor(
           createdAt,
           updatedBy: userId,
           updatedAt: createdAt,
-        }),
+        }, caller.clock),
       )
     const details = [...problems.keys()].sort((a, b) => a - b).map(detail)
     return {
@@ -167,7 +167,7 @@ export async function updateRecordFor(db: Db, caller: Caller, object: string, id
     const { updated, refused } = await updateBatch(tx, schema.definition, [toWrite(schema, key, result.values)], caller.principal.user.id)
     if (refused.has(key)) throw rejected('Unabled to update object record due to invalid request.', [{ ...refused.get(key)!, record: body }])
     const record = updated.get(key)!
-    return { record: renderRecord(schema, record), version: record.version }
+    return { record: renderRecord(schema, record, caller.clock), version: record.version }
   })
 }
 

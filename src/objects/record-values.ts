@@ -1,6 +1,7 @@
 // A record's values, from what a client sends (a JSON body or a CSV row) to what is stored,
 // checked against the object's definition: field by field, then required fields, unique
 // values and relationships. The same rules for the records API and bulk jobs.
+import type { TenantClock } from '../platform/clock.ts'
 import type { Queryable } from '../storage/db.ts'
 import type { DefinitionScope } from './definition-store.ts'
 import { fieldsOf, isSystemField, type Definition } from './definitions.ts'
@@ -126,14 +127,14 @@ export const uniqueProblem = (field: string, value: string): Problem => ({
   message: `Field [${field}] must be unique: another record has the value "${value}".`,
 })
 
-/** A record as Zuora shows it: Id, type, the custom fields, then the audit fields. */
-export function renderRecord(schema: RecordSchema, record: StoredRecord): Record<string, unknown> {
+/** A record as Zuora shows it: Id, type, the custom fields, then the audit fields (times on the tenant's clock). */
+export function renderRecord(schema: RecordSchema, record: StoredRecord, clock: TenantClock): Record<string, unknown> {
   const out: Record<string, unknown> = { Id: record.id, type: schema.definition.object }
   for (const name of schema.fields.keys()) if (record.data[name] !== undefined) out[name] = record.data[name]
   for (const [name, value] of Object.entries(record.data)) if (!(name in out)) out[name] = value
   out.CreatedById = record.createdBy
-  out.CreatedDate = record.createdAt.toISOString()
+  out.CreatedDate = clock.date(record.createdAt).toISOString()
   out.UpdatedById = record.updatedBy
-  out.UpdatedDate = record.updatedAt.toISOString()
+  out.UpdatedDate = clock.date(record.updatedAt).toISOString()
   return out
 }

@@ -2,6 +2,7 @@
 // the principal (tenant, user, entities) each one stands for.
 import { randomBytes } from 'node:crypto'
 import type { Queryable } from '../storage/db.ts'
+import { REAL_TIME, type ClockSource } from './clock.ts'
 import { newHexId, UUID } from './ids.ts'
 import { tokenHash, verifySecret } from './secrets.ts'
 import { getTenant, getUser, type Tenant, type User } from './tenants.ts'
@@ -33,6 +34,7 @@ export interface Principal {
   entityIds: string[]
   clientId: string
   jti: string
+  /** When the token expires on its tenant's clock (epoch ms): its lifetime counts from its minting as that clock showed it. */
   expiresAt: number
 }
 
@@ -107,22 +109,26 @@ export class TokenVerifier {
   readonly #cache = new Map<string, { principal: Principal; cachedUntil: number }>()
   readonly #ttlMs: number
   readonly #maxEntries: number
+  readonly #clocks: ClockSource
 
-  constructor(db: Queryable, options: { ttlMs?: number; maxEntries?: number } = {}) {
+  constructor(db: Queryable, options: { ttlMs?: number; maxEntries?: number; clocks?: ClockSource } = {}) {
     this.#db = db
     this.#ttlMs = options.ttlMs ?? 10_000
     this.#maxEntries = options.maxEntries ?? 10_000
+    this.#clocks = options.clocks ?? REAL_TIME
   }
 
+  /** The principal of a token that has not expired on its tenant's clock. */
   async verify(token: string): Promise<Principal | undefined> {
     const now = Date.now()
     const cached = this.#cache.get(token)
     if (cached && cached.cachedUntil > now) {
-      return cached.principal.expiresAt > now ? cached.principal : undefined
+      const clock = await this.#clocks.clockOf(cached.principal.tenant.id)
+      return cached.principal.expiresAt > clock.now() ? cached.principal : undefined
     }
     this.#cache.delete(token)
     const principal = await this.#load(token)
-    if (!principal || principal.expiresAt <= now) return undefined
+    if (!principal || principal.expiresAt <= (await this.#clocks.clockOf(principal.tenant.id)).now()) return undefined
     if (this.#cache.size >= this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!)
     this.#cache.set(token, { principal, cachedUntil: now + this.#ttlMs })
     return principal
@@ -141,16 +147,21 @@ export class TokenVerifier {
       client_id: string
       jti: string
       entity_ids: string[]
+      created_at: Date
       expires_at: Date
     }>(
-      `SELECT tenant_id, user_id, client_id, jti, entity_ids, expires_at
-       FROM oauth_tokens WHERE token_hash = $1 AND expires_at > now()`,
+      `SELECT tenant_id, user_id, client_id, jti, entity_ids, created_at, expires_at
+       FROM oauth_tokens WHERE token_hash = $1`,
       [tokenHash(token)],
     )
     const row = rows[0]
     if (!row) return undefined
     const tenantId = String(row.tenant_id)
-    const [tenant, user] = await Promise.all([getTenant(this.#db, tenantId), getUser(this.#db, tenantId, row.user_id)])
+    const [tenant, user, clock] = await Promise.all([
+      getTenant(this.#db, tenantId),
+      getUser(this.#db, tenantId, row.user_id),
+      this.#clocks.clockOf(tenantId),
+    ])
     if (!tenant || !user) return undefined
     return {
       tenant,
@@ -158,7 +169,7 @@ export class TokenVerifier {
       entityIds: row.entity_ids,
       clientId: row.client_id,
       jti: row.jti,
-      expiresAt: row.expires_at.getTime(),
+      expiresAt: clock.at(row.created_at.getTime()) + (row.expires_at.getTime() - row.created_at.getTime()),
     }
   }
 }

@@ -7,8 +7,9 @@ import { ApiError, Category } from '../platform/errors.ts'
 import { validateOutputOptions } from './output/options.ts'
 import {
   cancelQuery,
-  findQuery,
   listQueries,
+  readQuery,
+  shownQuery,
   requireDataQueryPermission,
   submitQuery,
   toDataQueryJob,
@@ -61,7 +62,7 @@ const ListQuery = Type.Object({
 
 export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
   const tags = ['Data Query']
-  const wrap = (job: DataQueryJob) => ({ data: toDataQueryJob(job, deps.files, deps.config) })
+  const render = (job: DataQueryJob, who: { clock: { now(): number } }) => toDataQueryJob(job, deps.files, deps.config, who.clock.now())
   const caller = (request: Parameters<typeof callerOf>[0]) => {
     const who = callerOf(request)
     requireDataQueryPermission(who)
@@ -102,7 +103,7 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
         warehouseSize: body.warehouseSize ?? undefined,
       })
       deps.jobs.wake()
-      return wrap(job)
+      return { data: render(await shownQuery(deps.views, job), who) }
     },
   )
 
@@ -117,7 +118,10 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: Type.Object({ data: QueryJob }), 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => wrap(await findQuery(deps.db, caller(request), request.params.jobId)),
+    async (request) => {
+      const who = caller(request)
+      return { data: render(await readQuery(deps.db, deps.views, who, request.params.jobId), who) }
+    },
   )
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
@@ -132,11 +136,12 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const jobs = await listQueries(deps.db, caller(request), {
+      const who = caller(request)
+      const jobs = await listQueries(deps.views, who, {
         queryStatus: request.query.queryStatus as never,
         pageSize: request.query.pageSize ?? 20,
       })
-      return { data: jobs.map((job) => toDataQueryJob(job, deps.files, deps.config)) }
+      return { data: jobs.map((job) => render(job, who)) }
     },
   )
 
@@ -151,6 +156,9 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: Type.Object({ data: QueryJob }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => wrap(await cancelQuery(deps.db, caller(request), request.params.jobId)),
+    async (request) => {
+      const who = caller(request)
+      return { data: render(await shownQuery(deps.views, await cancelQuery(deps.db, who, request.params.jobId)), who) }
+    },
   )
 }

@@ -1,8 +1,12 @@
 // Data Query jobs as Zuora's /query/jobs shows them: submit (with the per-tenant queue
-// limit), read (admins any job of the tenant, others their own), list, cancel.
+// limit), read (admins any job of the tenant, others their own), list, cancel. Reads show a
+// job as the engine's views say (src/jobs/pacing.ts: lifecycle pacing, the tenant's clock).
 import type { Config } from '../config.ts'
-import { countJobs, getJob, insertJob, listJobs, requestStop } from '../jobs/store.ts'
+import type { JobLifecycle } from '../jobs/lifecycle.ts'
+import type { JobViews } from '../jobs/pacing.ts'
+import { countJobs, getJob, insertJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
+import type { TenantClock } from '../platform/clock.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import { newUuid, UUID } from '../platform/ids.ts'
 import type { Principal } from '../platform/oauth.ts'
@@ -36,6 +40,17 @@ const QUEUE_LOCK = 7_310_004 // arbitrary, constant: "zjobs data query queue"
 export interface Caller {
   principal: Principal
   scope: RequestScope
+  clock: TenantClock
+}
+
+const statusOf = (job: Job): QueryStatus => (job.stopRequested === 'cancel' ? 'cancelled' : STATUS_OF[job.state])
+
+/** Data Query's visible lifecycle: accepted, in_progress, then the end. */
+export const DATA_QUERY_LIFECYCLE: JobLifecycle = {
+  type: 'dataQuery',
+  kinds: ALL_KINDS,
+  stages: () => ['queued', 'running'],
+  statusOf,
 }
 
 export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | 'viewCustomObjects' | 'timeZone'>
@@ -86,6 +101,7 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
       orgIds: scope.orgIds,
       params,
       maxAttempts: config.dataQueryRetries + 1,
+      lifecycle: { of: DATA_QUERY_LIFECYCLE, clock: caller.clock },
     }) as Promise<DataQueryJob>
   })
 }
@@ -103,19 +119,34 @@ export async function findQuery(db: Db, caller: Caller, id: string): Promise<Dat
   return job
 }
 
+/** The job as the caller sees it now, this read counted. */
+export async function readQuery(db: Db, views: JobViews, caller: Caller, id: string): Promise<DataQueryJob> {
+  return views.showOne(await findQuery(db, caller, id), DATA_QUERY_LIFECYCLE, { read: true })
+}
+
+/** The newest jobs (of a status) as the caller sees them, each read counted. */
 export async function listQueries(
-  db: Db,
+  views: JobViews,
   caller: Caller,
   options: { queryStatus?: QueryStatus; pageSize: number },
 ): Promise<DataQueryJob[]> {
-  return (await listJobs(db, caller.principal.tenant.id, {
-    kinds: ALL_KINDS,
-    states: options.queryStatus ? STATES_OF[options.queryStatus] : undefined,
-    createdBy: caller.principal.user.admin ? undefined : caller.principal.user.id,
-    entityId: caller.scope.entityId,
-    limit: options.pageSize,
-  })) as DataQueryJob[]
+  const status = options.queryStatus
+  return views.list<DataQueryJob>(
+    caller.principal.tenant.id,
+    {
+      kinds: ALL_KINDS,
+      states: status ? STATES_OF[status] : undefined,
+      createdBy: caller.principal.user.admin ? undefined : caller.principal.user.id,
+      entityId: caller.scope.entityId,
+      limit: options.pageSize,
+    },
+    DATA_QUERY_LIFECYCLE,
+    status && ((job) => statusOf(job) === status),
+  )
 }
+
+/** A job as it is shown to the caller without counting a read (the answer to a submit or a cancel). */
+export const shownQuery = (views: JobViews, job: DataQueryJob) => views.showOne(job, DATA_QUERY_LIFECYCLE, { read: false })
 
 export async function cancelQuery(db: Db, caller: Caller, id: string): Promise<DataQueryJob> {
   const job = await findQuery(db, caller, id)
@@ -130,9 +161,12 @@ export async function cancelQuery(db: Db, caller: Caller, id: string): Promise<D
   }
 }
 
-/** The job as Zuora's DataQueryJob: what every /query/jobs answer wraps in `data`. */
-export function toDataQueryJob(job: DataQueryJob, files: FileStore, config: Config) {
-  const status: QueryStatus = job.stopRequested === 'cancel' ? 'cancelled' : STATUS_OF[job.state]
+/**
+ * The job (as shown: see JobViews) as Zuora's DataQueryJob, what every /query/jobs answer wraps in
+ * `data`; `now` is the tenant's time, from which the result link runs.
+ */
+export function toDataQueryJob(job: DataQueryJob, files: FileStore, config: Config, now: number) {
+  const status = statusOf(job)
   const retries = job.maxAttempts - 1
   // Attempts that ended in a retryable failure; a queued job's attempts have all ended.
   const failedAttempts = job.state === 'queued' ? job.attempts : Math.max(0, job.attempts - 1)
@@ -151,7 +185,7 @@ export function toDataQueryJob(job: DataQueryJob, files: FileStore, config: Conf
     ...(job.params.createdByEmail ? { createdByUserEmail: job.params.createdByEmail } : {}),
     ...(status === 'completed' && result
       ? {
-          dataFile: files.signedUrl({ id: result.fileId, tenantId: job.tenantId }, config.dataQueryResultUrlTtlSeconds),
+          dataFile: files.signedUrl({ id: result.fileId, tenantId: job.tenantId }, config.dataQueryResultUrlTtlSeconds, now),
           outputRows: result.outputRows,
           processingTime: result.processingTime,
         }

@@ -23,10 +23,11 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match ? match[1] : undefined
 }
 
-export const auth = fp(async (app: FastifyInstance, deps: Pick<AppDeps, 'verifier' | 'adminToken'>) => {
+export const auth = fp(async (app: FastifyInstance, deps: Pick<AppDeps, 'verifier' | 'adminToken' | 'settings'>) => {
   app.decorateRequest('principal', null)
   app.decorateRequest('scope', null)
   app.decorateRequest('zuoraVersion', null)
+  app.decorateRequest('clock', null)
 
   app.addHook('onRequest', async (request) => {
     const mode = request.routeOptions.config?.auth ?? defaultAuth(request)
@@ -39,6 +40,7 @@ export const auth = fp(async (app: FastifyInstance, deps: Pick<AppDeps, 'verifie
     const principal = token ? await deps.verifier.verify(token) : undefined
     if (!principal) throw new AuthenticationError()
     request.principal = principal
+    request.clock = await deps.settings.clockOf(principal.tenant.id)
     request.scope = resolveScope(principal, request.headers['zuora-entity-ids'], request.headers['zuora-org-ids'])
     const version = request.headers['zuora-version']
     // Zuora processes a version it does not support as the tenant's default.

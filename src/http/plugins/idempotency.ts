@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
+import { REAL_CLOCK } from '../../platform/clock.ts'
 import { ApiError, Category, invalid } from '../../platform/errors.ts'
 import type { Db } from '../../storage/db.ts'
 
@@ -37,7 +38,7 @@ interface StoredResponse {
   status_code: number | null
   headers: Record<string, string> | null
   body: Buffer | null
-  fresh: boolean
+  created_at: Date
   abandoned: boolean
 }
 
@@ -71,15 +72,17 @@ export const idempotency = fp(async (app: FastifyInstance, deps: { db: Db; confi
         return
       }
       const { rows } = await db.query<StoredResponse>(
-        `SELECT tenant_id, method, url, status_code, headers, body,
-           created_at > now() - make_interval(secs => $2) AS fresh,
-           created_at < now() - make_interval(secs => $3) AS abandoned
+        `SELECT tenant_id, method, url, status_code, headers, body, created_at,
+           created_at < now() - make_interval(secs => $2) AS abandoned
          FROM idempotency_keys WHERE idem_key = $1`,
-        [key, ttlSeconds, ABANDONED_AFTER_SECONDS],
+        [key, ABANDONED_AFTER_SECONDS],
       )
       const stored = rows[0]
       if (!stored) continue // removed meanwhile: claim it again
-      if (!stored.fresh || (stored.status_code === null && stored.abandoned)) {
+      // A key is kept for its time on its tenant's clock; a request's process dying is real time.
+      const clock = String(stored.tenant_id) === tenantId && request.clock ? request.clock : REAL_CLOCK
+      const fresh = clock.at(stored.created_at.getTime()) + ttlSeconds * 1000 > clock.now()
+      if (!fresh || (stored.status_code === null && stored.abandoned)) {
         // Expired, or its first request died: start afresh with this request.
         await db.query('DELETE FROM idempotency_keys WHERE idem_key = $1 AND tenant_id = $2 AND status_code IS NOT DISTINCT FROM $3', [
           key,

@@ -24,10 +24,13 @@ export interface RateDecision {
   reset: number
 }
 
-/** Fixed windows aligned to the clock, one set of counters per key (tenant, IP). */
+/**
+ * Fixed windows aligned to the clock, one set of counters per key (tenant, IP). `now` is the
+ * key's clock (a tenant's, which the sandbox may have set): its windows follow it.
+ */
 export class RateLimiter {
   readonly #windows: RateWindow[]
-  readonly #counters = new Map<string, { starts: number[]; counts: number[] }>()
+  readonly #counters = new Map<string, { starts: number[]; counts: number[]; seen: number }>()
   #lastSweep = 0
 
   constructor(windows: RateWindow[]) {
@@ -35,12 +38,14 @@ export class RateLimiter {
   }
 
   hit(key: string, now = Date.now()): RateDecision {
-    this.#sweep(now)
+    const real = Date.now()
+    this.#sweep(real)
     let counter = this.#counters.get(key)
     if (!counter) {
-      counter = { starts: this.#windows.map(() => 0), counts: this.#windows.map(() => 0) }
+      counter = { starts: this.#windows.map(() => 0), counts: this.#windows.map(() => 0), seen: real }
       this.#counters.set(key, counter)
     }
+    counter.seen = real
     const starts = this.#windows.map((w) => Math.floor(now / (w.seconds * 1000)) * w.seconds * 1000)
     starts.forEach((start, i) => {
       if (counter.starts[i] !== start) {
@@ -65,13 +70,14 @@ export class RateLimiter {
     }
   }
 
-  // Forget keys idle for longer than the longest window, so many distinct IPs cannot grow memory.
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < 60_000) return
-    this.#lastSweep = now
+  // Forget keys idle (in real time) for longer than the longest window, so many distinct IPs
+  // cannot grow memory.
+  #sweep(real: number): void {
+    if (real - this.#lastSweep < 60_000) return
+    this.#lastSweep = real
     const longest = Math.max(...this.#windows.map((w) => w.seconds)) * 1000
     for (const [key, counter] of this.#counters) {
-      if (counter.starts.every((start) => now - start > longest)) this.#counters.delete(key)
+      if (real - counter.seen > longest) this.#counters.delete(key)
     }
   }
 }
@@ -121,7 +127,7 @@ export const limits = fp(async (app: FastifyInstance, deps: { limiter: RateLimit
     const principal = request.principal
     if (!principal) return
     const tenantId = principal.tenant.id
-    const rate = deps.limiter.hit(tenantId)
+    const rate = deps.limiter.hit(tenantId, request.clock ? request.clock.now() : undefined)
     const rateHeaders = {
       'RateLimit-Limit': rate.limitHeader,
       'RateLimit-Remaining': String(rate.remaining),

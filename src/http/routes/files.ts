@@ -93,7 +93,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'file
     handler: async (request, reply) => {
       const { fileId } = request.params
       const query = request.query as Record<string, unknown>
-      const signed = HEX_ID.test(fileId) ? deps.files.verifySignedUrl(fileId, query) : undefined
+      const signed = HEX_ID.test(fileId) ? await deps.files.verifySignedUrl(fileId, query) : undefined
       if (!signed) throw new ApiError(403, Category.permission, 'Forbidden')
       const file = await find(deps.files, request.method, signed.tenantId, fileId)
       if (!file) throw notFound('Not Found')

@@ -35,7 +35,7 @@ function clientCredentials(request: FastifyRequest): { clientId?: string; client
   return { clientId: formField(request.body, 'client_id'), clientSecret: formField(request.body, 'client_secret') }
 }
 
-export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'config'>) {
+export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'config' | 'settings'>) {
   const { config } = deps
   const perIp = new RateLimiter([{ seconds: 60, limit: config.authRateLimitPerIpPerMinute }])
   const perTenant = new RateLimiter([{ seconds: 60, limit: config.authRateLimitPerMinute }])
@@ -84,7 +84,8 @@ export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'
         throw new OAuthError(400, 'invalid_request', 'client_id and client_secret are required')
       }
       const identity = await authenticateClient(deps.db, clientId, clientSecret)
-      limit(perTenant.hit(identity.tenant.id))
+      // The tenant's windows follow its clock.
+      limit(perTenant.hit(identity.tenant.id, (await deps.settings.clockOf(identity.tenant.id)).now()))
       const entityHeader = request.headers['zuora-entity-ids']
       const entityId = typeof entityHeader === 'string' && entityHeader.trim() !== '' ? entityHeader.trim() : undefined
       const grant = await mintToken(deps.db, config.tokenTtlSeconds, identity, entityId)

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pipeline, Transform, type Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../../config.ts'
+import { REAL_TIME, type ClockSource, type TenantClock } from '../../platform/clock.ts'
 import { newHexId } from '../../platform/ids.ts'
 import { parseTenantId } from '../../platform/tenants.ts'
 import type { Db, Queryable } from '../db.ts'
@@ -53,8 +54,14 @@ interface FileRow {
 }
 
 const COLUMNS = 'tenant_id, id, name, size, content_type, storage_key, created_at, created_by, expires_at, job_id'
-// Expired files are gone for clients at once, before the sweep deletes them.
-const LIVE = '(expires_at IS NULL OR expires_at > now())'
+
+/**
+ * Whether a file with an expiry is still served, on its tenant's clock: its lifetime counts from
+ * its creation as that clock showed it (a tenant moved 31 days on sees a 30-day file gone).
+ * Expired files are gone for clients at once, before the sweep deletes them.
+ */
+const alive = (clock: TenantClock, row: { created_at: Date; expires_at: Date }) =>
+  clock.at(row.created_at.getTime()) + (row.expires_at.getTime() - row.created_at.getTime()) > clock.now()
 
 const toMeta = (row: FileRow): FileMeta => ({
   id: row.id,
@@ -75,6 +82,8 @@ export interface FileStoreOptions {
   signingKey: KeyObject
   /** Base URL clients reach this server at. */
   baseUrl: () => string
+  /** Tenants' clocks, by which files expire and signed links run out (default: real time). */
+  clocks?: ClockSource
 }
 
 export class FileStore {
@@ -82,12 +91,14 @@ export class FileStore {
   readonly #blobs: BlobStore
   readonly #signingKey: KeyObject
   readonly #baseUrl: () => string
+  readonly #clocks: ClockSource
 
   constructor(options: FileStoreOptions) {
     this.#db = options.db
     this.#blobs = options.blobs
     this.#signingKey = options.signingKey
     this.#baseUrl = options.baseUrl
+    this.#clocks = options.clocks ?? REAL_TIME
   }
 
   /** Stores a file; on any failure (the stream's too) nothing of it remains. */
@@ -148,16 +159,34 @@ export class FileStore {
     await this.#blobs.removePrefix(`${tenant}/`)
   }
 
-  /** Deletes up to `limit` files past their expiry; returns how many it deleted. */
+  /**
+   * Deletes up to `limit` files past their expiry (per tenant not on real time, by its clock);
+   * returns how many it deleted.
+   */
   async deleteExpired(limit = 1000): Promise<number> {
+    const offClocks = await this.#clocks.offClocks()
     const { rows } = await this.#db.query<{ storage_key: string }>(
       `DELETE FROM files WHERE (tenant_id, id) IN (
-         SELECT tenant_id, id FROM files WHERE expires_at <= now() LIMIT $1
+         SELECT tenant_id, id FROM files WHERE expires_at <= now() AND tenant_id <> ALL($2::bigint[]) LIMIT $1
        ) RETURNING storage_key`,
-      [limit],
+      [limit, [...offClocks.keys()]],
     )
-    for (const row of rows) await this.#blobs.remove(row.storage_key)
-    return rows.length
+    const keys = rows.map((row) => row.storage_key)
+    for (const [tenantId, clock] of offClocks) {
+      const { rows: expiring } = await this.#db.query<{ id: string; created_at: Date; expires_at: Date }>(
+        'SELECT id, created_at, expires_at FROM files WHERE tenant_id = $1 AND expires_at IS NOT NULL',
+        [tenantId],
+      )
+      const gone = expiring.filter((file) => !alive(clock, file)).map((file) => file.id)
+      if (gone.length === 0) continue
+      const deleted = await this.#db.query<{ storage_key: string }>(
+        'DELETE FROM files WHERE tenant_id = $1 AND id = ANY($2::text[]) RETURNING storage_key',
+        [tenantId, gone.slice(0, limit)],
+      )
+      keys.push(...deleted.rows.map((row) => row.storage_key))
+    }
+    for (const key of keys) await this.#blobs.remove(key)
+    return keys.length
   }
 
   /** The tenant's own link (bearer token required), as Zuora's `.../apps/v1/files/{id}`. */
@@ -165,23 +194,29 @@ export class FileStore {
     return `${this.#baseUrl()}/apps/v1/files/${file.id}`
   }
 
-  /** A link that needs no token and works for `ttlSeconds` (Data Query's `dataFile`). */
-  signedUrl(file: Pick<FileMeta, 'id' | 'tenantId'>, ttlSeconds: number): string {
-    const expires = Math.floor(Date.now() / 1000) + ttlSeconds
+  /**
+   * A link that needs no token and works for `ttlSeconds` (Data Query's `dataFile`) from `now`, the
+   * tenant's time (epoch ms): its `expires` is on the tenant's clock.
+   */
+  signedUrl(file: Pick<FileMeta, 'id' | 'tenantId'>, ttlSeconds: number, now = Date.now()): string {
+    const expires = Math.floor(now / 1000) + ttlSeconds
     return `${this.#baseUrl()}/files/${file.id}?${signedQuery(this.#signingKey, { tenantId: file.tenantId, id: file.id, expires })}`
   }
 
-  /** The file a signed link's id and query name, if its signature holds and it has not expired. */
-  verifySignedUrl(id: string, query: Record<string, unknown>): SignedFile | undefined {
-    return verifySignedQuery(this.#signingKey, id, query)
+  /** The file a signed link's id and query name, if its signature holds and it has not expired on its tenant's clock. */
+  async verifySignedUrl(id: string, query: Record<string, unknown>): Promise<SignedFile | undefined> {
+    // The signature first: only a link zjobs signed names a tenant whose clock is looked up.
+    const file = verifySignedQuery(this.#signingKey, id, query, 0)
+    if (!file) return undefined
+    const clock = await this.#clocks.clockOf(file.tenantId)
+    return file.expires > Math.floor(clock.now() / 1000) ? file : undefined
   }
 
   async #row(tenantId: string, id: string): Promise<FileRow | undefined> {
-    const { rows } = await this.#db.query<FileRow>(
-      `SELECT ${COLUMNS} FROM files WHERE tenant_id = $1 AND id = $2 AND ${LIVE}`,
-      [tenantId, id],
-    )
-    return rows[0]
+    const { rows } = await this.#db.query<FileRow>(`SELECT ${COLUMNS} FROM files WHERE tenant_id = $1 AND id = $2`, [tenantId, id])
+    const row = rows[0]
+    if (!row?.expires_at) return row
+    return alive(await this.#clocks.clockOf(tenantId), { created_at: row.created_at, expires_at: row.expires_at }) ? row : undefined
   }
 }
 
@@ -191,13 +226,13 @@ export async function attachFileToJob(db: Queryable, tenantId: string, fileId: s
 }
 
 /** The file store the configuration names, with the signing key every process shares. */
-export async function openFileStore(db: Db, config: Config, baseUrl: () => string): Promise<FileStore> {
+export async function openFileStore(db: Db, config: Config, baseUrl: () => string, clocks?: ClockSource): Promise<FileStore> {
   // The AWS SDK is loaded only by a process that uses S3 (it is a third of a start's module loading).
   const blobs =
     config.fileStore === 's3'
       ? await import('./s3.ts').then(({ S3BlobStore, s3Client }) => new S3BlobStore(s3Client(config), config.s3Bucket!))
       : new LocalBlobStore(join(config.dataDir, 'files'))
-  return new FileStore({ db, blobs, signingKey: await loadSigningKey(db, config.signingSecret), baseUrl })
+  return new FileStore({ db, blobs, signingKey: await loadSigningKey(db, config.signingSecret), baseUrl, clocks })
 }
 
 /** Deletes expired files every `intervalMs`; returns the function that stops it. */

@@ -1,0 +1,25 @@
+// Shared by the sandbox tests: admin calls of the control plane, checked, and the v1 admin error.
+import assert from 'node:assert/strict'
+import type { HttpResponse } from '../helpers/http.ts'
+import type { TestServer } from '../helpers/server.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any
+
+/** An admin call that must answer `status`; its JSON body. */
+export async function admin(server: TestServer, method: string, path: string, body?: unknown, status = 200): Promise<Json> {
+  const response = await server.admin(method, path, body)
+  assert.equal(response.status, status, `${method} ${path}: ${response.text}`)
+  return response.json()
+}
+
+/** The admin plane's error: the v1 envelope, its code, a message naming what was wrong. */
+export function assertAdminError(response: HttpResponse, status: number, code: string, message: RegExp): void {
+  assert.equal(response.status, status, response.text)
+  const body = response.json()
+  assert.equal(body.success, false, response.text)
+  assert.match(body.processId, /^[0-9A-F]{16}$/)
+  assert.equal(body.reasons.length, 1)
+  assert.equal(body.reasons[0].code, code, response.text)
+  assert.match(body.reasons[0].message, message)
+}
