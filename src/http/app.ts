@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import { randomUUID } from 'node:crypto'
 import { ApiError, Category, notFound } from '../platform/errors.ts'
 import type { AppDeps } from './context.ts'
+import { clientErrorHandler } from './client-errors.ts'
 import { sendError } from './errors.ts'
 import { lazyCompilers } from './lazy-compilers.ts'
 import { auth } from './plugins/auth.ts'
@@ -46,6 +47,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     schemaController: { compilersFactory: lazyCompilers },
+    // Requests Node's parser refuses (headers over 16 KB, not HTTP) never reach Fastify.
+    clientErrorHandler,
     // These errors (a malformed URL) skip the onRequest hooks that set Zuora-Request-Id.
     frameworkErrors: (error, request, reply) => sendError(request, reply.header('Zuora-Request-Id', request.id), error),
   })

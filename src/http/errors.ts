@@ -26,7 +26,8 @@ const processId = () => randomBytes(8).toString('hex').toUpperCase()
 
 const DEFAULT_RESOURCE: Partial<Record<Family, number>> = { customObjects: 710000 }
 
-function body(family: Family, error: ApiError, requestId: string): unknown {
+/** The body a client of `family` is told `error` in. */
+export function errorBody(family: Family, error: ApiError, requestId: string): unknown {
   const { code, resource, details } = error.options
   switch (family) {
     case 'dataQuery':
@@ -126,5 +127,36 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
     }
   }
   for (const [name, value] of Object.entries(apiError.options.headers ?? {})) reply.header(name, value)
-  return reply.code(apiError.status).send(body(family, apiError, request.id))
+  if (!request.raw.complete) drainAfterAnswer(request, reply)
+  return reply.code(apiError.status).send(errorBody(family, apiError, request.id))
+}
+
+/** What is read of a refused request's body after the answer, at most, before the connection is closed. */
+const DRAIN_BYTES = 64 * 1024 * 1024
+const DRAIN_MS = 10_000
+
+/**
+ * A request refused before its body was read (413 on its Content-Length, a body over the
+ * limit): Fastify answers with Connection: close, and the socket closed with the client's
+ * bytes unread resets the connection, often before the client has read the answer. Instead
+ * the connection stays open and the rest of the body is read and dropped (up to 64 MB or 10
+ * seconds, then it is closed), so the client reads a whole answer and may send its next request.
+ */
+function drainAfterAnswer(request: FastifyRequest, reply: FastifyReply): void {
+  reply.removeHeader('connection')
+  const raw = request.raw
+  reply.raw.once('finish', () => {
+    if (raw.complete) return
+    let drained = 0
+    const close = () => raw.socket?.destroy()
+    const timer = setTimeout(close, DRAIN_MS)
+    timer.unref()
+    raw.on('data', (chunk: Buffer) => {
+      drained += chunk.length
+      if (drained > DRAIN_BYTES) close()
+    })
+    raw.once('end', () => clearTimeout(timer))
+    raw.once('close', () => clearTimeout(timer))
+    raw.resume()
+  })
 }
