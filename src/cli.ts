@@ -24,6 +24,7 @@ import {
   requireTenant,
 } from './platform/tenants.ts'
 import { registerOutputCommands } from './query/output/cli.ts'
+import { registerSandboxCommands } from './sandbox/cli.ts'
 import type { Db } from './storage/db.ts'
 import { migrate } from './storage/migrate.ts'
 
@@ -182,6 +183,7 @@ export function buildCli(): Command {
   const tenant = program.command('tenant').description('Manage tenants')
   tenant
     .command('create')
+    .description('Create a tenant (entities make it multi-entity, orgs multi-org)')
     .requiredOption('--name <name>', 'tenant name')
     .option('--time-zone <zone>', 'IANA time zone', 'UTC')
     .option('--entity <name>', 'an entity of a multi-entity tenant (repeatable)', collect)
@@ -191,7 +193,7 @@ export function buildCli(): Command {
         print(await createTenant(db, { name: options.name, timeZone: options.timeZone, entities: options.entity, orgs: options.org })),
       ),
     )
-  tenant.command('list').action(() => withDb(async (db) => print(await listTenants(db))))
+  tenant.command('list').description('List tenants').action(() => withDb(async (db) => print(await listTenants(db))))
   tenant
     .command('delete <id>')
     .description('Delete a tenant with all its data')
@@ -209,6 +211,7 @@ export function buildCli(): Command {
     .command('user')
     .description('Manage users')
     .command('create')
+    .description("Create a user of a tenant")
     .requiredOption('--tenant <id>', 'tenant id')
     .requiredOption('--username <name>', 'username')
     .option('--email <email>', 'email address')
@@ -246,6 +249,7 @@ export function buildCli(): Command {
     .command('client')
     .description('Manage OAuth clients')
     .command('create')
+    .description('Create an OAuth client acting as a user: prints its client_id and client_secret')
     .requiredOption('--tenant <id>', 'tenant id')
     .requiredOption('--user <id>', 'id of the user the client acts as')
     .action((options: { tenant: string; user: string }) =>
@@ -289,6 +293,7 @@ export function buildCli(): Command {
   registerBillingCommands(program, withDb)
   registerOutputCommands(program)
   registerJobCommands(program, mintDefaultToken)
+  registerSandboxCommands(program)
   registerBenchCommand(program)
 
   return program

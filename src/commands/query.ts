@@ -101,7 +101,9 @@ export async function runQuery(session: Session, sql: string, flags: QueryFlags)
   if (!out.live) out.note(`query job ${id} submitted`)
 
   let job: QueryJob = submitted
-  const ticker = setInterval(() => out.status(`query ${id} ${job.queryStatus} · ${duration(performance.now() - started)}`), 100)
+  const showStatus = () => out.status(`query ${id} ${job.queryStatus} · ${duration(performance.now() - started)}`)
+  showStatus()
+  const ticker = setInterval(showStatus, 100)
   try {
     if (interrupt.aborted) throw interrupt.reason
     job = await follow((signal) => getQuery(client, id, signal), (j) => QUERY_ENDS.includes(j.queryStatus), {

@@ -1,7 +1,8 @@
 // `zjobs jobs ls|show|watch|cancel` as child processes: jobs of every family in one list,
 // found by id, followed to their end, cancelled or stopped.
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { seedTenant } from '../../src/billing/seed.ts'
@@ -9,7 +10,14 @@ import { createBatchJob, createFileJob, getBatchJob, getFileJob } from '../../sr
 import { follow } from '../../src/client/follow.ts'
 import { createDefinitions, getBulkJob, submitBulkJob } from '../../src/client/objects.ts'
 import { getQuery, submitQuery } from '../../src/client/query.ts'
-import { expectError, expectExit, json, runZjobs, spawnZjobs, startCliServer, until, type CliServer } from './helpers.ts'
+import { BIN } from '../helpers/process.ts'
+import { expectError, expectExit, json, runZjobs, spawnZjobs, startCliServer, until, type CliResult, type CliServer } from './helpers.ts'
+
+/** The job commands and what their examples start with. */
+const JOB_COMMANDS = [
+  'query', 'objects import', 'objects define', 'objects records', 'backfill run', 'backfill template', 'backfill auto',
+  'backfill stop', 'jobs ls', 'jobs show', 'jobs watch', 'jobs cancel',
+]
 
 const RUNAWAY = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r'
 const csvQuery = (query: string) => ({ query, outputFormat: 'CSV', compression: 'NONE', output: { target: 'S3' } }) as const
@@ -154,5 +162,52 @@ describe('zjobs jobs', () => {
     // Each job once per state it was seen in: the known ones once.
     assert.equal(lines.filter((line) => line.id === ids.query).length, 1)
     assert.equal(lines.filter((line) => line.id === id).at(-1).status, 'completed')
+  })
+
+  test('every job command has a description and examples in --help', async () => {
+    const results = await Promise.all(JOB_COMMANDS.map((command) => zjobs(...command.split(' '), '--help')))
+    results.forEach((result, i) => {
+      expectExit(result, 0)
+      const [usage, , description] = result.stdout.split('\n')
+      assert.match(usage, new RegExp(`^Usage: zjobs ${JOB_COMMANDS[i]}[| ]`))
+      assert.ok(description.length > 10, `${JOB_COMMANDS[i]}: a description`)
+      const examples = /\nExamples:\n((?: {2}zjobs [^\n]+\n)+)/.exec(result.stdout)
+      assert.ok(examples, `${JOB_COMMANDS[i]}: examples`)
+      for (const line of examples[1].trim().split('\n')) assert.match(line.trim(), new RegExp(`^zjobs ${JOB_COMMANDS[i]}\\b`))
+      assert.match(result.stdout, /\nExit codes: 0 done, 1 /)
+    })
+    const version = await zjobs('--version')
+    expectExit(version, 0)
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
+  })
+
+  test('on a terminal: tables with a bold header and coloured states, a status line and a download bar', async (t) => {
+    if (!existsSync('/usr/bin/script')) return t.skip('no script(1) to give the command a terminal')
+    const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
+    const inTerminal = (...args: string[]) =>
+      new Promise<CliResult>((resolve, reject) => {
+        const env = cli.env({ TERM: 'xterm-256color', COLUMNS: '200' })
+        delete env.NO_COLOR
+        delete env.FORCE_COLOR
+        delete env.NODE_DISABLE_COLORS
+        const command = [process.execPath, BIN, ...args].map(quote).join(' ')
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env, cwd: cli.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+        let stdout = ''
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+        child.on('error', reject)
+        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr: '' }))
+      })
+    const listed = await inTerminal('jobs', 'ls', '--family', 'query')
+    expectExit(listed, 0)
+    assert.match(listed.stdout, /\x1b\[1mFAMILY\x1b\[22m +\x1b\[1mID\x1b\[22m/)
+    assert.match(listed.stdout, new RegExp(`query +${ids.query} +\\x1b\\[32mcompleted\\x1b\\[39m +\\d+[smhd] ago +1 row +SELECT 1 AS one`))
+    assert.match(listed.stdout, /\x1b\[31mfailed\x1b\[39m/)
+
+    const queried = await inTerminal('query', "SELECT n FROM (VALUES (1), (2)) AS t(n)", '--out', 'tty.csv')
+    expectExit(queried, 0)
+    assert.match(queried.stdout, /query [0-9a-f-]{36} (accepted|in_progress|completed) · \d+\.\d s/)
+    assert.match(queried.stdout, /downloading \|/)
+    assert.match(queried.stdout, /zjobs: 2 rows \(\d+ B\) to tty\.csv in/)
+    assert.doesNotMatch(queried.stdout, /submitted/, 'the status line replaces the submission note')
   })
 })

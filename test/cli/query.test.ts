@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { getQuery, listQueries } from '../../src/client/query.ts'
+import { createTenantWithClient } from '../helpers/server.ts'
 import { expectError, expectExit, json, runZjobs, spawnZjobs, startCliServer, until, type CliServer } from './helpers.ts'
 
 const TWO_ROWS = "SELECT n, s FROM (VALUES (1, 'a,b'), (2, NULL)) AS t(n, s) ORDER BY n"
@@ -141,6 +142,19 @@ describe('zjobs query', () => {
     ])
     expectError(wrongSecret, 3, /^zjobs: invalid_client: Invalid client_id or client_secret \(HTTP 401, POST \/oauth\/token, request [0-9a-f-]{36}\)$/)
     expectError(badSeparator, 3, /^zjobs: 400: .*columnSeparator.* \(HTTP 400, POST \/query\/jobs, request [0-9a-f-]{36}\)$/)
+  })
+
+  test('--entity-id picks the entity of a multi-entity tenant (Zuora-Entity-Ids)', async () => {
+    const other = await createTenantWithClient(cli.server, { name: 'Entities CLI', entities: ['Global', 'Europe'] })
+    const europe = other.tenant.entities.find((entity: { name: string }) => entity.name === 'Europe')
+    const env = cli.env({ ZJOBS_CLIENT_ID: other.clientId, ZJOBS_CLIENT_SECRET: other.clientSecret })
+    const [scoped, unscoped] = await Promise.all([
+      runZjobs(['query', 'SELECT 1 AS one', '--entity-id', europe.id, '-q'], env, cli.dir),
+      runZjobs(['query', 'SELECT 1 AS one', '-q'], env, cli.dir),
+    ])
+    expectExit(scoped, 0)
+    assert.equal(scoped.stdout, 'one\n1\n')
+    expectError(unscoped, 3, /\(HTTP 400, POST \/query\/jobs/)
   })
 
   test('Ctrl-C (SIGINT) cancels the running query on the server, then exits 130', async () => {
