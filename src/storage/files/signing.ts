@@ -56,8 +56,11 @@ export function verifySignedQuery(
 ): SignedFile | undefined {
   const { tenant, expires, signature } = query
   if (typeof tenant !== 'string' || !/^\d{1,18}$/.test(tenant)) return undefined
-  if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires)) return undefined
+  // The exact text signed: a number as String() writes it, no leading zero (expires=0<n> would
+  // otherwise name the same moment as <n> and pass with its signature).
+  if (typeof expires !== 'string' || !/^[1-9]\d{0,11}$/.test(expires)) return undefined
   if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return undefined
   const file = { tenantId: tenant, id, expires: Number(expires) }
+  if (String(file.expires) !== expires || tenant !== String(BigInt(tenant))) return undefined
   return constantTimeEqual(sign(key, file), signature) && file.expires > nowSeconds ? file : undefined
 }
