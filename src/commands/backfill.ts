@@ -24,7 +24,7 @@ import { ZuoraError } from '../client/errors.ts'
 import { follow } from '../client/follow.ts'
 import { cancelJob, findJob, type JobSummary } from '../client/jobs.ts'
 import { CliError, EXIT, usage } from './exit.ts'
-import { drain, inputFile, openSink } from './files.ts'
+import { drain, inputFile, openSink, writableFolder } from './files.ts'
 import { bytes, duration, type Bar } from './output.ts'
 import { isInterrupted, type Session } from './session.ts'
 
@@ -33,14 +33,15 @@ export interface RunFlags {
 }
 
 export async function runFileBackfill(session: Session, type: string, file: string, flags: RunFlags): Promise<void> {
-  const { out, client } = session
+  const { out, client, interrupt } = session
   const canonical = BACKFILL_TYPES.find((t) => t.toLowerCase() === type.toLowerCase())
   if (!canonical) throw usage(`the type must be one of ${BACKFILL_TYPES.join(', ')}, got "${type}"`)
   const input = await inputFile(file)
+  if (flags.out !== undefined) writableFolder(flags.out)
   // The checksum makes the server refuse a file damaged on the way.
   const checksum = createHash('md5').update(await readFile(file)).digest('hex')
   out.status(`uploading ${input.name} (${bytes(input.size)})`)
-  const id = await createFileJob(client, canonical, input.blob, { fileName: input.name, checksum })
+  const id = await createFileJob(client, canonical, input.blob, { fileName: input.name, checksum, signal: interrupt })
   out.clearStatus()
   if (!out.live) out.note(`data backfill job ${id} submitted`)
   await followFileJob(session, id, flags.out)
@@ -103,9 +104,10 @@ async function followFileJob(session: Session, id: string, outPath: string | und
 }
 
 export async function runTemplate(session: Session, type: string, outPath: string): Promise<void> {
-  const { out, client } = session
+  const { out, client, interrupt } = session
   const canonical = BACKFILL_TYPES.find((t) => t.toLowerCase() === type.toLowerCase()) ?? type
-  const csv = await backfillTemplate(client, canonical)
+  if (outPath !== '-') writableFolder(outPath)
+  const csv = await backfillTemplate(client, canonical, interrupt)
   if (outPath === '-') return out.print(csv)
   await writeFile(outPath, csv.endsWith('\n') ? csv : `${csv}\n`)
   out.note(`${canonical} template written to ${outPath}`)
@@ -120,7 +122,7 @@ export interface AutoFlags {
 const BATCH_TYPES: BatchType[] = ['RatePlanCharge', 'OrderLineItem', 'BookingDate']
 
 export async function runAutoBackfill(session: Session, flags: AutoFlags): Promise<void> {
-  const { out, client } = session
+  const { out, client, interrupt } = session
   const type = BATCH_TYPES.find((t) => t.toLowerCase() === flags.type.toLowerCase())
   if (!type) throw usage(`--type must be ${BATCH_TYPES.join(', ')}, got "${flags.type}"`)
   let batchSize: number | undefined
@@ -129,7 +131,7 @@ export async function runAutoBackfill(session: Session, flags: AutoFlags): Promi
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw usage(`--batch-size must be an integer from 1 to 1000, got "${flags.batchSize}"`)
   }
   if (type === 'BookingDate' && (batchSize !== undefined || flags.dryRun)) throw usage('--batch-size and --dry-run go with RatePlanCharge and OrderLineItem')
-  const id = await createBatchJob(client, { type, batchSize, dryRun: flags.dryRun })
+  const id = await createBatchJob(client, { type, batchSize, dryRun: flags.dryRun, signal: interrupt })
   if (!out.live) out.note(`${type === 'BookingDate' ? 'booking date' : 'auto'} backfill job ${id} submitted${flags.dryRun ? ' (dry run)' : ''}`)
   await followBatchJob(session, batchFamilyOf(type), id)
 }
@@ -168,11 +170,12 @@ async function followBatchJob(session: Session, family: BatchFamily, id: string)
 
 /** Stops a backfill job of any of the three kinds, then follows it to its end (the file job's result downloaded). */
 export async function runStop(session: Session, id: string, flags: RunFlags): Promise<void> {
-  const { out, client } = session
+  const { out, client, interrupt } = session
+  if (flags.out !== undefined) writableFolder(flags.out)
   let job: JobSummary
   try {
     job = await findBackfill(session, id)
-    job = await cancelJob(client, job)
+    job = await cancelJob(client, job, interrupt)
   } catch (error) {
     if (error instanceof ZuoraError && error.status === 409) {
       // Already ended or stopping: say so, then follow what there is.

@@ -59,6 +59,18 @@ export async function zipEntry(zipPath: string): Promise<Readable> {
   return zip.openReadStreamPromise(entry)
 }
 
+/** A usage error, before any job is made, when `path`'s folder is not there to write the file in. */
+export function writableFolder(path: string): void {
+  const folder = dirname(path)
+  let isFolder = false
+  try {
+    isFolder = statSync(folder).isDirectory()
+  } catch {
+    // missing
+  }
+  if (!isFolder) throw usage(`cannot write ${path}: there is no folder ${folder}`)
+}
+
 /** A file to upload: its size and a Blob that reads it lazily; a usage error when it is not a readable file. */
 export async function inputFile(path: string): Promise<{ blob: Blob; size: number; name: string }> {
   try {

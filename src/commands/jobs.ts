@@ -100,9 +100,9 @@ function describe(job: JobSummary): string {
 }
 
 export async function runCancel(session: Session, id: string, flags: { family?: string }): Promise<void> {
-  const { out, client } = session
-  const job = await findJob(client, id, familyFor(id, flags.family))
-  const after = await cancelJob(client, job)
+  const { out, client, interrupt } = session
+  const job = await findJob(client, id, familyFor(id, flags.family), interrupt)
+  const after = await cancelJob(client, job, interrupt)
   if (out.json) return out.printJson(after)
   const verb = job.family === 'query' || job.family === 'objects' ? 'cancel' : 'stop'
   out.print(`${job.family} job ${id}: asked to ${verb}; now ${after.status}`)

@@ -20,7 +20,7 @@ import {
   type DeleteCondition,
 } from '../client/objects.ts'
 import { CliError, EXIT, usage } from './exit.ts'
-import { inputFile } from './files.ts'
+import { inputFile, writableFolder } from './files.ts'
 import { bytes, duration } from './output.ts'
 import { isInterrupted, type Session } from './session.ts'
 
@@ -60,6 +60,7 @@ export async function runImport(session: Session, object: string, file: string |
   if (operation !== 'delete' && flags.where?.length) throw usage('--where goes with --operation delete')
   const conditions = (flags.where ?? []).map(parseCondition)
   const input = file === undefined ? undefined : await inputFile(file)
+  if (input) writableFolder(flags.errors ?? defaultErrorFile(file!))
   const started = performance.now()
 
   let job = await submitBulkJob(client, {
@@ -155,7 +156,7 @@ export function errorCsv(errors: BulkJobError[]): string {
 }
 
 export async function runDefine(session: Session, file: string): Promise<void> {
-  const { out, client } = session
+  const { out, client, interrupt } = session
   let parsed: unknown
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'))
@@ -174,7 +175,7 @@ export async function runDefine(session: Session, file: string): Promise<void> {
   if (!definitions || typeof definitions !== 'object' || Array.isArray(definitions)) {
     throw usage(`${file} holds no definitions: a {"definitions": {...}} body, or one definition with its "object"`)
   }
-  const created = await createDefinitions(client, definitions)
+  const created = await createDefinitions(client, definitions, interrupt)
   if (out.json) return out.printJson(created)
   const names = Object.keys(created.definitions)
   out.print(`defined ${names.length} custom object${names.length === 1 ? '' : 's'}: ${names.join(', ')}`)

@@ -14,7 +14,7 @@ import { follow } from '../client/follow.ts'
 import { cancelQuery, getQuery, QUERY_ENDS, submitQuery, type QueryJob, type QuerySubmission } from '../client/query.ts'
 import { decryptionStage } from '../query/output/encryption.ts'
 import { CliError, EXIT, usage } from './exit.ts'
-import { drain, openSink, zipEntry } from './files.ts'
+import { drain, openSink, writableFolder, zipEntry } from './files.ts'
 import { bytes, duration, type Bar } from './output.ts'
 import { isInterrupted, type Session } from './session.ts'
 
@@ -53,6 +53,7 @@ export function plan(sql: string, flags: QueryFlags, json: boolean): Plan {
   if (outputFormat !== 'DSV' && flags.separator !== undefined) throw usage('--separator goes with --format dsv')
   if (json && flags.out === '-') throw usage('with --json, name the result file with --out (standard output carries the JSON)')
   if (!sql.trim()) throw usage('the query is empty')
+  if (flags.out !== '-') writableFolder(flags.out)
 
   const submission: QuerySubmission = { query: sql, outputFormat, compression, output: { target: 'S3' }, sourceData }
   if (flags.separator !== undefined) submission.columnSeparator = flags.separator

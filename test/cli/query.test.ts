@@ -127,6 +127,7 @@ describe('zjobs query', () => {
       [['query', 'SELECT 1', '--format', 'xml'], /format/],
       [['query', 'SELECT 1', '--encrypt-with', 'missing.pem'], /cannot read missing\.pem: ENOENT/],
       [['query', '   '], /the query is empty/],
+      [['query', 'SELECT 1', '--out', 'nowhere/one.csv'], /cannot write nowhere\/one\.csv: there is no folder nowhere/],
     ]
     const results = await Promise.all(cases.map(([args]) => zjobs(...args)))
     results.forEach((result, i) => {
