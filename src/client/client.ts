@@ -82,7 +82,7 @@ export interface Download {
 
 export interface DownloadOptions {
   signal?: AbortSignal
-  /** Send the bearer token (Zuora's /apps/v1/files); never for a signed or pre-signed link. */
+  /** Send the bearer token (Zuora's /apps/v1/files), if the link is on the API's origin; never for a signed or pre-signed link. */
   authenticated?: boolean
   onProgress?(bytes: number): void
 }
@@ -150,7 +150,8 @@ export class ZuoraClient {
     // Identity: the file's exact bytes and length (the server would gzip text on the fly).
     const headers: Record<string, string> = { 'accept-encoding': 'identity' }
     const path = new URL(url).pathname
-    const response = options.authenticated
+    // The bearer token goes to the API's own origin only, never to a link elsewhere.
+    const response = options.authenticated && new URL(url).origin === new URL(this.baseUrl).origin
       ? await this.#authenticated('GET', path, new URL(url), headers, undefined, options.signal)
       : await this.#checked('GET', path, () => this.#attempt(url, { method: 'GET', headers }, options.signal), options.signal)
     const length = Number(response.headers.get('content-length'))
