@@ -151,7 +151,7 @@ export class ZuoraClient {
     const headers: Record<string, string> = { 'accept-encoding': 'identity' }
     const path = new URL(url).pathname
     // The bearer token goes to the API's own origin only, never to a link elsewhere.
-    const response = options.authenticated && new URL(url).origin === new URL(this.baseUrl).origin
+    const response = options.authenticated && sameOrigin(new URL(url), new URL(this.baseUrl))
       ? await this.#authenticated('GET', path, new URL(url), headers, undefined, options.signal)
       : await this.#checked('GET', path, () => this.#attempt(url, { method: 'GET', headers }, options.signal), options.signal)
     const length = Number(response.headers.get('content-length'))
@@ -376,6 +376,14 @@ export function retryAfterMs(value: string | null): number | undefined {
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** The same scheme, port and host; every loopback name is one host (zjobs' links say localhost). */
+function sameOrigin(a: URL, b: URL): boolean {
+  if (a.protocol !== b.protocol || a.port !== b.port) return false
+  return a.hostname === b.hostname || (LOOPBACK.has(a.hostname) && LOOPBACK.has(b.hostname))
 }
 
 /** fetch's "fetch failed" says little: the cause's code (ECONNREFUSED...) says what happened. */
