@@ -13,13 +13,17 @@ export async function admin(server: TestServer, method: string, path: string, bo
   return response.json()
 }
 
-/** The admin plane's error: the v1 envelope, its code, a message naming what was wrong. */
-export function assertAdminError(response: HttpResponse, status: number, code: string, message: RegExp): void {
+/**
+ * The admin plane's error: the v1 envelope, an 8-digit code of Zuora's `category` (the last two
+ * digits: 20 invalid, 21 unknown field, 22 missing field, 30 rule, 40 not found), a message
+ * naming what was wrong.
+ */
+export function assertAdminError(response: HttpResponse, status: number, category: string, message: RegExp): void {
   assert.equal(response.status, status, response.text)
   const body = response.json()
   assert.equal(body.success, false, response.text)
   assert.match(body.processId, /^[0-9A-F]{16}$/)
   assert.equal(body.reasons.length, 1)
-  assert.equal(body.reasons[0].code, code, response.text)
+  assert.match(body.reasons[0].code, new RegExp(`^\\d{6}${category}$`), response.text)
   assert.match(body.reasons[0].message, message)
 }

@@ -115,6 +115,28 @@ describe('lifecycle pacing', () => {
   })
   after(() => server.close())
 
+  test('the control plane is in /openapi.json and takes the admin token only', async () => {
+    const doc = (await request(`${server.url}/openapi.json`)).json()
+    const expected: Record<string, string[]> = {
+      '/admin/tenants/{tenantId}/clock': ['get', 'put'],
+      '/admin/tenants/{tenantId}/clock/advance': ['post'],
+      '/admin/tenants/{tenantId}/lifecycle': ['get', 'put'],
+      '/admin/tenants/{tenantId}/jobs/{jobId}/lifecycle': ['get', 'put'],
+      '/admin/tenants/{tenantId}/jobs/{jobId}/advance': ['post'],
+    }
+    for (const [path, methods] of Object.entries(expected)) {
+      for (const method of methods) {
+        const operation = doc.paths[path]?.[method]
+        assert.ok(operation, `${method.toUpperCase()} ${path} is documented`)
+        assert.deepEqual(operation.security, [{ adminToken: [] }])
+        assert.deepEqual(operation.tags, ['sandbox'])
+      }
+    }
+    const jobTypes = Object.keys(doc.paths['/admin/tenants/{tenantId}/lifecycle'].put.requestBody.content['application/json'].schema.properties)
+    assert.deepEqual(jobTypes, Object.keys(ALL_IMMEDIATE))
+    assert.equal((await api('GET', `/admin/tenants/${tenantId}/clock`)).status, 401, 'a tenant\'s token is not the admin token')
+  })
+
   test('a tenant\'s policies read back as set; a type not named is immediate', async () => {
     assert.deepEqual(await admin(server, 'GET', `/admin/tenants/${tenantId}/lifecycle`), ALL_IMMEDIATE)
     const set = await lifecycle({ dataQuery: { progression: 'reads', reads: 2 }, autoBackfill: { progression: 'time', seconds: 1.5 } })
@@ -259,7 +281,7 @@ describe('lifecycle pacing', () => {
     assert.equal(stopped.status, 'STOPPED')
     assert.equal(stopped.batchFinishedCount, 0)
     assert.equal(await digest(server.server.db, tenantId, ALL_BACKFILL_TABLES), before, 'nothing changed')
-    assertAdminError(await server.admin('POST', `/admin/tenants/${tenantId}/jobs/${id}/advance`, {}), 409, '50000030', /has ended \(stopped\)/)
+    assertAdminError(await server.admin('POST', `/admin/tenants/${tenantId}/jobs/${id}/advance`, {}), 409, '30', /has ended \(stopped\)/)
     await lifecycle({})
   })
 
@@ -309,7 +331,7 @@ describe('lifecycle pacing', () => {
     const { seen } = await pollQuery(paced.id)
     assert.deepEqual(seen.slice(0, 2), ['accepted', 'in_progress'], seen.join(' '))
     const ended = await server.admin('PUT', `/admin/tenants/${tenantId}/jobs/${paced.id}/lifecycle`, { progression: 'manual' })
-    assertAdminError(ended, 409, '50000030', /has ended \(completed\)/)
+    assertAdminError(ended, 409, '30', /has ended \(completed\)/)
     await lifecycle({})
   })
 
@@ -356,44 +378,44 @@ describe('lifecycle pacing', () => {
     await lifecycle(policies)
     const expected = { ...ALL_IMMEDIATE, ...policies }
     const put = (body: unknown, tenant = tenantId) => server.admin('PUT', `/admin/tenants/${tenant}/lifecycle`, body)
-    assertAdminError(await put({ dataQuerry: { progression: 'manual' } }), 400, '50000021', /dataQuerry is not a known field/)
-    assertAdminError(await put({ dataQuery: { progression: 'sometimes' } }), 400, '50000020', /dataQuery\.progression/)
-    assertAdminError(await put({ dataQuery: { progression: 'reads', reads: -1 } }), 400, '50000020', /dataQuery\.reads must be >= 1/)
-    assertAdminError(await put({ dataQuery: { progression: 'reads', reads: 1.5 } }), 400, '50000020', /dataQuery\.reads must be integer/)
-    assertAdminError(await put({ dataQuery: { progression: 'reads' } }), 400, '50000022', /dataQuery\.reads is required/)
-    assertAdminError(await put({ dataQuery: { progression: 'time', seconds: -2 } }), 400, '50000020', /dataQuery\.seconds must be > 0/)
-    assertAdminError(await put({ dataQuery: { progression: 'manual', reads: 2 } }), 400, '50000020', /dataQuery\.reads: only progression reads/)
-    assertAdminError(await put({ dataQuery: { progression: 'manual', seconds: 2 } }), 400, '50000020', /dataQuery\.seconds: only progression time/)
-    assertAdminError(await put(policies, '99999999'), 404, '50000040', /Tenant 99999999 does not exist/)
+    assertAdminError(await put({ dataQuerry: { progression: 'manual' } }), 400, '21', /dataQuerry is not a known field/)
+    assertAdminError(await put({ dataQuery: { progression: 'sometimes' } }), 400, '20', /dataQuery\.progression/)
+    assertAdminError(await put({ dataQuery: { progression: 'reads', reads: -1 } }), 400, '20', /dataQuery\.reads must be >= 1/)
+    assertAdminError(await put({ dataQuery: { progression: 'reads', reads: 1.5 } }), 400, '20', /dataQuery\.reads must be integer/)
+    assertAdminError(await put({ dataQuery: { progression: 'reads' } }), 400, '22', /dataQuery\.reads is required/)
+    assertAdminError(await put({ dataQuery: { progression: 'time', seconds: -2 } }), 400, '20', /dataQuery\.seconds must be > 0/)
+    assertAdminError(await put({ dataQuery: { progression: 'manual', reads: 2 } }), 400, '20', /dataQuery\.reads: only progression reads/)
+    assertAdminError(await put({ dataQuery: { progression: 'manual', seconds: 2 } }), 400, '20', /dataQuery\.seconds: only progression time/)
+    assertAdminError(await put(policies, '99999999'), 404, '40', /Tenant 99999999 does not exist/)
     assert.deepEqual(await admin(server, 'GET', `/admin/tenants/${tenantId}/lifecycle`), expected, 'unchanged')
 
     const job = await submitQuery('SELECT 5')
     const jobPath = (id: string, tenant = tenantId) => `/admin/tenants/${tenant}/jobs/${id}`
     const before = await admin(server, 'GET', `${jobPath(job.id)}/lifecycle`)
     assert.deepEqual([before.status, before.policy, before.held], ['accepted', policies.dataQuery, true])
-    assertAdminError(await server.admin('PUT', `${jobPath(job.id)}/lifecycle`, { progression: 'reads', reads: 0 }), 400, '50000020', /reads must be >= 1/)
-    assertAdminError(await server.admin('PUT', `${jobPath(job.id)}/lifecycle`, { progression: 'later' }), 400, '50000020', /progression/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'Stopping' }), 400, '50000020', /to: 'Stopping' is not a state a dataQuery job .* can be: accepted, in_progress, completed, failed/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'cancelled' }), 400, '50000020', /to: 'cancelled'/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'accepted' }), 409, '50000030', /already accepted/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { errorMessage: 'x' }), 400, '50000020', /errorMessage goes with to: failed/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'completed', errorMessage: 'x' }), 400, '50000020', /errorMessage/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'completed', later: true }), 400, '50000021', /later is not a known field/)
+    assertAdminError(await server.admin('PUT', `${jobPath(job.id)}/lifecycle`, { progression: 'reads', reads: 0 }), 400, '20', /reads must be >= 1/)
+    assertAdminError(await server.admin('PUT', `${jobPath(job.id)}/lifecycle`, { progression: 'later' }), 400, '20', /progression/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'Stopping' }), 400, '20', /to: 'Stopping' is not a state a dataQuery job .* can be: accepted, in_progress, completed, failed/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'cancelled' }), 400, '20', /to: 'cancelled'/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'accepted' }), 409, '30', /already accepted/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { errorMessage: 'x' }), 400, '20', /errorMessage goes with to: failed/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'completed', errorMessage: 'x' }), 400, '20', /errorMessage/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'completed', later: true }), 400, '21', /later is not a known field/)
     const unknown = 'ffffffff-ffff-4fff-8fff-ffffffffffff'
-    assertAdminError(await server.admin('POST', `${jobPath(unknown)}/advance`, {}), 404, '50000040', /does not exist/)
-    assertAdminError(await server.admin('PUT', `${jobPath(unknown)}/lifecycle`, IMMEDIATE), 404, '50000040', /does not exist/)
+    assertAdminError(await server.admin('POST', `${jobPath(unknown)}/advance`, {}), 404, '40', /does not exist/)
+    assertAdminError(await server.admin('PUT', `${jobPath(unknown)}/lifecycle`, IMMEDIATE), 404, '40', /does not exist/)
     // Another tenant's job is not found in this tenant, and this tenant's not in another.
-    assertAdminError(await server.admin('POST', `${jobPath(job.id, other.tenant.id)}/advance`, {}), 404, '50000040', /does not exist in tenant/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id, other.tenant.id)}/advance`, {}), 404, '40', /does not exist in tenant/)
     const seed = await admin(server, 'POST', `/admin/tenants/${other.tenant.id}/seed`, { accounts: 0 }, 202)
-    assertAdminError(await server.admin('POST', `${jobPath(seed.id, other.tenant.id)}/advance`, {}), 409, '50000030', /has no lifecycle/)
+    assertAdminError(await server.admin('POST', `${jobPath(seed.id, other.tenant.id)}/advance`, {}), 409, '30', /has no lifecycle/)
     assert.deepEqual(await admin(server, 'GET', `${jobPath(job.id)}/lifecycle`), before, 'the job is as it was')
 
     // A job running at its own pace cannot be moved on by hand; nor can one that has ended.
     await admin(server, 'PUT', `${jobPath(job.id)}/lifecycle`, IMMEDIATE)
     const { job: ended } = await pollQuery(job.id)
     assert.equal(ended.queryStatus, 'completed')
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, {}), 409, '50000030', /has ended \(completed\)/)
-    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'failed' }), 409, '50000030', /has ended/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, {}), 409, '30', /has ended \(completed\)/)
+    assertAdminError(await server.admin('POST', `${jobPath(job.id)}/advance`, { to: 'failed' }), 409, '30', /has ended/)
     assert.equal((await getQuery(job.id)).queryStatus, 'completed')
     await lifecycle({})
   })

@@ -93,7 +93,7 @@ describe('the sandbox plane of a running server', () => {
 
     const refused = await zjobs(['sandbox', 'advance', jobId, '--to', 'Stopping'], env)
     assert.equal(refused.code, 3, refused.stderr)
-    assert.match(refused.stderr, /^zjobs: HTTP 400: to: 'Stopping' is not a state a dataQuery job .* \(50000020\)\n$/)
+    assert.match(refused.stderr, /^zjobs: HTTP 400: to: 'Stopping' is not a state a dataQuery job .* \(\d{6}20\)\n$/)
     const badPolicy = await zjobs(['sandbox', 'lifecycle', 'set', 'dataQuery', 'sometimes'], env)
     assert.equal(badPolicy.code, 3)
     assert.match(badPolicy.stderr, /HTTP 400: body\.dataQuery\.progression/)
