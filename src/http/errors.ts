@@ -26,6 +26,16 @@ const processId = () => randomBytes(8).toString('hex').toUpperCase()
 
 const DEFAULT_RESOURCE: Partial<Record<Family, number>> = { customObjects: 710000 }
 
+/**
+ * The admin plane's resource code: its errors are `800000` and the category (`80000040` not
+ * found...), whatever code or resource the code that threw names, so that every admin error
+ * is one the README's admin section lists. Zuora's own resources are 5xxxxx-6xxxxx (v1),
+ * 71xxxx (Custom Objects) and 9xxxxx (the gateway): 8xxxxx is none of them.
+ */
+export const ADMIN_RESOURCE = 800000
+/** The admin plane's 401: its own token, not a tenant's OAuth token. */
+export const ADMIN_WWW_AUTHENTICATE = 'Bearer realm="zjobs admin"'
+
 /** The body a client of `family` is told `error` in. */
 export function errorBody(family: Family, error: ApiError, requestId: string): unknown {
   const { code, resource, details } = error.options
@@ -41,6 +51,14 @@ export function errorBody(family: Family, error: ApiError, requestId: string): u
       }
     case 'files':
       return { message: error.message }
+    case 'admin':
+      return {
+        success: false,
+        processId: processId(),
+        reasons: [{ code: `${ADMIN_RESOURCE}${error.category}`, message: error.message }],
+        requestId,
+        ...details,
+      }
     default:
       return {
         success: false,
@@ -113,6 +131,10 @@ function validationMessage(error: FastifyError): string {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const family = request.routeOptions.config?.family ?? familyOf(request.url)
+  if (error instanceof AuthenticationError && family === 'admin') {
+    const refused = new ApiError(401, Category.authentication, 'The admin plane takes the admin token: Authorization: Bearer $ZJOBS_ADMIN_TOKEN')
+    return reply.code(401).header('WWW-Authenticate', ADMIN_WWW_AUTHENTICATE).send(errorBody(family, refused, request.id))
+  }
   if (error instanceof AuthenticationError) {
     return reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).send({ message: 'Authentication error' })
   }
@@ -122,7 +144,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const apiError = toApiError(error)
   if (apiError.status >= 500) {
     request.log.error({ err: error }, 'request failed')
-    if (family === 'v1' || family === 'admin') {
+    if (family === 'v1') {
       return reply.code(500).send({ reasons: [{ code: 'SystemError', message: 'internal server error' }] })
     }
   }

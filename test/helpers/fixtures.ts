@@ -59,7 +59,7 @@ export function fixtures(state: FixtureState = { calls: 0, release: () => {} }) 
       return { released: true }
     })
 
-    for (const prefix of ['/v1', '/query', '/objects']) {
+    for (const prefix of ['/v1', '/query', '/objects', '/admin']) {
       app.get(`${prefix}/fixtures/boom`, async () => {
         throw new Error('secret internal detail at /srv/zjobs/src/thing.ts:42')
       })

@@ -24,10 +24,21 @@ const HEX32 = /^[0-9a-f]{32}$/
 let counter = 0
 const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++counter}`
 
+/** The API gateway's 401, for a tenant API call. */
 function expectAuthenticationError(response: HttpResponse): void {
   assert.equal(response.status, 401, response.text)
   assert.deepEqual(response.json(), { message: 'Authentication error' })
   assert.equal(response.headers['www-authenticate'], 'Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API')
+  assert.match(String(response.headers['zuora-request-id']), UUID)
+}
+
+/** The admin plane's 401: its envelope with 80000011 (README, admin section). */
+function expectAdminAuthenticationError(response: HttpResponse): void {
+  assert.equal(response.status, 401, response.text)
+  const body = response.json()
+  assert.equal(body.success, false)
+  assert.deepEqual(body.reasons.map((reason: { code: string }) => reason.code), ['80000011'])
+  assert.equal(response.headers['www-authenticate'], 'Bearer realm="zjobs admin"')
   assert.match(String(response.headers['zuora-request-id']), UUID)
 }
 
@@ -77,7 +88,7 @@ describe('admin plane', () => {
       ['POST', '/admin/tenants/10000/oauth-clients', { userId: '0'.repeat(32) }],
     ]
 
-    test('every admin call without the admin token gets 401 Authentication error, and changes nothing', async () => {
+    test('every admin call without the admin token gets 401 (80000011), and changes nothing', async () => {
       const before = (await server.admin('GET', '/admin/tenants')).json()
       const tenantToken = await server.token()
       for (const [method, path, body] of calls) {
@@ -92,11 +103,11 @@ describe('admin plane', () => {
           `Bearer ${tenantToken}`,
         ]) {
           const response = await request(`${server.url}${path}`, { method, body, headers: { authorization } })
-          expectAuthenticationError(response)
+          expectAdminAuthenticationError(response)
         }
       }
       // An invalid body does not get past authentication either: 401, not 400.
-      expectAuthenticationError(await request(`${server.url}/admin/tenants`, { method: 'POST', body: { bogus: true } }))
+      expectAdminAuthenticationError(await request(`${server.url}/admin/tenants`, { method: 'POST', body: { bogus: true } }))
       assert.deepEqual((await server.admin('GET', '/admin/tenants')).json(), before)
       assert.equal((await server.admin('GET', `/admin/tenants/${server.server.bootstrap.tenant.id}`)).status, 200)
     })
