@@ -396,4 +396,42 @@ describe('custom object records', () => {
     assert.equal((await server.api('PATCH', `/objects/records/default/Vehicle/${some}`, { token: viewer, body: { seats__c: 2 } })).json().code, 71012513)
     assert.deepEqual(await q('VIN__c:NOPE'), [])
   })
+
+  test('permissions: PUT, batch update and batch delete each need theirs, and change nothing without it', async () => {
+    const viewer = await userWith(server, tenantId, 'batch-viewer', ['viewCustomObjects'])
+    const editor = await userWith(server, tenantId, 'batch-editor', ['viewCustomObjects', 'editCustomObjects'])
+    const deleter = await userWith(server, tenantId, 'batch-deleter', ['viewCustomObjects', 'deleteCustomObjects'])
+    const [created] = (await create([{ VIN__c: 'PERM1', make__c: 'Kept', seats__c: 4 }])).records
+    const before = await storedRecords(server, tenantId, 'Vehicle')
+    assert.ok(before.some((record) => record.data.VIN__c === 'PERM1'))
+    const denied = async (method: string, path: string, token: string, body: unknown, code: number) => {
+      const response = await server.api(method, path, { token, body })
+      assert.equal(response.status, 401, `${method} ${path}: ${response.text}`)
+      assert.deepEqual(response.json(), {
+        code,
+        message: 'Unauthorized to process object record.',
+        details: [{ code, message: 'Unauthorized Action' }],
+      })
+    }
+    const record = `/objects/records/default/Vehicle/${created.Id}`
+    // PUT and batch update need Edit Custom Objects: the viewer and the deleter are refused.
+    for (const token of [viewer, deleter]) {
+      await denied('PUT', record, token, { make__c: 'Changed' }, 71012513)
+      await denied('POST', '/objects/batch/default/Vehicle', token, { action: { type: 'update', records: { [created.Id]: { make__c: 'Changed' } } } }, 71012513)
+    }
+    // Batch delete needs Delete Custom Objects: the viewer and the editor are refused.
+    for (const token of [viewer, editor]) {
+      await denied('POST', '/objects/batch/default/Vehicle', token, { action: { type: 'delete', ids: [created.Id] } }, 71012514)
+    }
+    assert.deepEqual(await storedRecords(server, tenantId, 'Vehicle'), before)
+
+    // With the permission each goes through.
+    assert.equal((await server.api('PUT', record, { token: editor, body: { make__c: 'Put' } })).status, 200)
+    const batch = await server.api('POST', '/objects/batch/default/Vehicle', { token: editor, body: { action: { type: 'update', records: { [created.Id]: { make__c: 'Batched' } } } } })
+    assert.equal(batch.status, 200, batch.text)
+    assert.equal((await storedRecords(server, tenantId, 'Vehicle')).find((row) => row.id === created.Id)?.data.make__c, 'Batched')
+    const removed = await server.api('POST', '/objects/batch/default/Vehicle', { token: deleter, body: { action: { type: 'delete', ids: [created.Id] } } })
+    assert.equal(removed.status, 200, removed.text)
+    assert.ok(!(await storedRecords(server, tenantId, 'Vehicle')).some((row) => row.id === created.Id))
+  })
 })

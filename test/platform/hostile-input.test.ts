@@ -76,7 +76,7 @@ describe('NUL characters and lone surrogates', () => {
 
   test('POST /objects/batch/default/{object} and PATCH a record with one: 400, nothing changed', async () => {
     const batch = await server.api('POST', '/objects/batch/default/Vehicle', {
-      body: `{"action":"update","records":{"00000000-0000-7000-8000-000000000000":{"make__c":"a${NUL}"}}}`,
+      body: `{"action":{"type":"update","records":{"00000000-0000-7000-8000-000000000000":{"make__c":"a${NUL}"}}}}`,
       headers: json,
     })
     assert.equal(batch.status, 400, batch.text)

@@ -72,7 +72,7 @@ describe('JSON values of the wrong type', () => {
     })
     assertCodeMessage(records, /^71\d{4}2\d$/)
     const batch = await server.api('POST', '/objects/batch/default/Vehicle', {
-      body: { action: 'delete', ids: ['00000000-0000-7000-8000-000000000000'], allowPartialSuccess: 'false' },
+      body: { action: { type: 'delete', ids: ['00000000-0000-7000-8000-000000000000'], allowPartialSuccess: 'false' } },
     })
     assertCodeMessage(batch, /^71\d{4}2\d$/)
     const job = await server.api('POST', '/objects/jobs', { body: { namespace: 'default', object: 'Vehicle', operation: ['create'] } })
