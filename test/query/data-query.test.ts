@@ -263,6 +263,26 @@ describe('Data Query', () => {
     }
   })
 
+  test("another tenant's job is not found: GET and DELETE answer 1001 and the job runs on untouched", async () => {
+    const other = await createTenantWithClient(server, { name: 'dq-neighbour' })
+    // A job that waits (the other tenant's LIVE jobs may not run), so a cancel would show.
+    await server.server.db.query(`UPDATE tenants SET job_limits = '{"data_query.live": 0}' WHERE id = $1`, [other.tenant.id])
+    const theirs = await submit('SELECT 1 AS one', {}, other.token)
+    assert.equal(theirs.queryStatus, 'accepted')
+    for (const method of ['GET', 'DELETE']) {
+      const response = await server.api(method, `/query/jobs/${theirs.id}`)
+      assert.equal(response.status, 404, `${method}: ${response.text}`)
+      if (method === 'GET') assertVendorResponse(method, '/query/jobs/{job-id}', 404, response.json())
+      assert.deepEqual(response.json(), { code: 1001, message: `No such query: ${theirs.id}` })
+    }
+    const listed = (await server.api('GET', '/query/jobs?pageSize=1000')).json().data.map((job: QueryJob) => job.id)
+    assert.ok(listed.length > 0 && !listed.includes(theirs.id))
+    const still = await server.api('GET', `/query/jobs/${theirs.id}`, { token: other.token })
+    assert.equal(still.json().data.queryStatus, 'accepted', 'not cancelled by the other tenant')
+    const { rows } = await server.server.db.query('SELECT state, stop_requested FROM jobs WHERE tenant_id = $1 AND id = $2', [other.tenant.id, theirs.id])
+    assert.deepEqual(rows, [{ state: 'queued', stop_requested: null }])
+  })
+
   async function createTenantUser(user: Record<string, unknown>): Promise<string> {
     const created = await server.admin('POST', `/admin/tenants/${tenantId}/users`, user)
     const client = await server.admin('POST', `/admin/tenants/${tenantId}/oauth-clients`, { userId: created.json().id })

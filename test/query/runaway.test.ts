@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
+import { assertVendorResponse } from '../helpers/vendor.ts'
 
 // Counting an endless recursion: no output, ever, until something stops it.
 const RUNAWAY = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r'
@@ -75,6 +76,50 @@ describe('a runaway Data Query', () => {
     const job = (await server.api('GET', `/query/jobs/${runawayId}`)).json().data
     assert.equal(job.queryStatus, 'cancelled')
     assert.equal(job.dataFile, undefined, 'a cancelled query leaves no result file')
+  })
+
+  test('a query that times out spends its retries: in_progress while each attempt runs, remainingRetries 2, 1, 0, then failed', async () => {
+    const limited = await startTestServer({ dataQueryTimeLimitSeconds: 1, dataQueryRetries: 2 }, { workers: 'thread' })
+    try {
+      const submitted = await limited.api('POST', '/query/jobs', { body: body(RUNAWAY) })
+      assert.equal(submitted.status, 200, submitted.text)
+      assert.deepEqual([submitted.json().data.queryStatus, submitted.json().data.remainingRetries, submitted.json().data.retries], ['accepted', 2, 2])
+      const id = submitted.json().data.id as string
+      // Every answer seen while the job runs, with the engine's state when it is the same just
+      // before and just after the answer (else 'changing').
+      const seen: { state: string; attempts?: number; queryStatus: string; remainingRetries: number }[] = []
+      const engineState = async () =>
+        JSON.stringify((await limited.server.db.query('SELECT state, attempts FROM jobs WHERE id = $1', [id])).rows[0])
+      const deadline = Date.now() + 60_000
+      for (;;) {
+        const before = await engineState()
+        const response = await limited.api('GET', `/query/jobs/${id}`)
+        const after = await engineState()
+        assertVendorResponse('GET', '/query/jobs/{job-id}', 200, response.json())
+        const job = response.json().data
+        const engine = before === after ? JSON.parse(before) : { state: 'changing' }
+        seen.push({ state: engine.state, attempts: engine.attempts, queryStatus: job.queryStatus, remainingRetries: job.remainingRetries })
+        if (['failed', 'completed', 'cancelled'].includes(job.queryStatus)) break
+        if (Date.now() > deadline) assert.fail(`the query never ended: ${JSON.stringify(seen.slice(-3))}`)
+        await sleep(50)
+      }
+      const last = seen[seen.length - 1]
+      assert.deepEqual([last.queryStatus, last.remainingRetries], ['failed', 0])
+      const final = (await limited.api('GET', `/query/jobs/${id}`)).json().data
+      assert.equal(final.errorMessage, 'Query exceeded the maximum time limit of 1.00s (gave up after 3 attempts)')
+      assert.equal(final.retries, 2)
+      // A running attempt is in_progress (never accepted), and each attempt spent one retry.
+      const running = seen.filter((answer) => answer.state === 'running')
+      assert.ok(running.length > 0)
+      assert.ok(running.every((answer) => answer.queryStatus === 'in_progress'), JSON.stringify(running))
+      assert.deepEqual([...new Set(running.map((answer) => answer.remainingRetries))], [2, 1, 0])
+      // Between attempts the failed ones are counted already: after n failed attempts, 2 - n left.
+      const waiting = seen.filter((answer) => answer.state === 'queued' && answer.attempts! > 0)
+      assert.ok(waiting.length > 0, 'the job was seen waiting for its retry')
+      for (const answer of waiting) assert.equal(answer.remainingRetries, 2 - answer.attempts!, JSON.stringify(answer))
+    } finally {
+      await limited.close()
+    }
   })
 
   test('a query past its time limit is stopped by the server (statement_timeout) and the database serves on', async () => {
