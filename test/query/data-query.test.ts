@@ -11,7 +11,7 @@ import { seedTenant } from '../../src/billing/seed.ts'
 import { decryptResult } from '../../src/query/output/encryption.ts'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import { waitForQueryJob, type QueryJob } from '../helpers/query-jobs.ts'
-import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
+import { createTenantWithClient, issueToken, startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
 
 
@@ -333,6 +333,65 @@ describe('Data Query lifecycle and limits', () => {
     const again = await server.api('POST', '/query/jobs', { body, headers })
     assert.equal(again.headers['idempotent-replayed'], 'true')
     assert.equal(again.json().data.id, first.json().data.id)
+  })
+})
+
+describe('Data Query scope: entities and orgs', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({}, { workers: 'inline' })
+  })
+  after(() => server.close())
+
+  /** The rows of a JSON Lines result, for `token` with `headers`. */
+  const rows = async (query: string, token: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => {
+    const submitted = await server.api('POST', '/query/jobs', { body: submitBody(query, { outputFormat: 'JSON', ...extra }), token, headers })
+    assert.equal(submitted.status, 200, submitted.text)
+    const job = await waitForQueryJob(server, submitted.json().data.id, token)
+    assert.equal(job.queryStatus, 'completed', job.errorMessage)
+    const file = await request(local(job.dataFile!))
+    return file.text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line))
+  }
+  const ids = async (sql: string, params: unknown[]) => (await server.server.db.query(sql, params)).rows.map((row) => row.id).sort()
+
+  test("a multi-entity tenant's query sees the rows of its request's entity only", async () => {
+    const me = await createTenantWithClient(server, { name: 'dq-entities', entities: ['Global', 'Europe'] }, { username: 'dq-admin', admin: true })
+    await seedTenant(server.server.db, me.tenant.id, { accounts: 12, seed: 4 })
+    const entities = me.tenant.entities.map((entity: { id: string }) => entity.id)
+    const seen: string[][] = []
+    for (const entity of entities) {
+      const expected = await ids('SELECT id FROM billing.account WHERE tenant_id = $1 AND entity_id = $2 AND NOT deleted', [me.tenant.id, entity])
+      assert.ok(expected.length > 0, 'the seed gave each entity accounts')
+      // A token asked for with Zuora-Entity-Ids covers that entity only.
+      const token = await issueToken(server.url, me.clientId, me.clientSecret, { 'zuora-entity-ids': entity })
+      const got = (await rows('SELECT id FROM account', token)).map((row) => String(row.id).replaceAll('-', '')).sort()
+      assert.deepEqual(got, expected)
+      seen.push(got)
+    }
+    assert.equal(seen[0].filter((id) => seen[1].includes(id)).length, 0, 'no account in both entities')
+  })
+
+  test("a multi-org tenant's LIVE query sees the rows of the request's orgs only; WAREHOUSE does not filter by org", async () => {
+    const created = await server.admin('POST', '/admin/tenants', { name: 'dq-orgs', orgs: ['North', 'South', 'West'] })
+    assert.equal(created.status, 201, created.text)
+    const tenant = created.json()
+    await seedTenant(server.server.db, tenant.id, { accounts: 15, seed: 5 })
+    const [north, south] = tenant.orgs.map((org: { id: string }) => org.id)
+    const user = await server.admin('POST', `/admin/tenants/${tenant.id}/users`, { username: 'north-south', permissions: ['dataQuery'], orgIds: [north, south] })
+    const client = await server.admin('POST', `/admin/tenants/${tenant.id}/oauth-clients`, { userId: user.json().id })
+    const token = await issueToken(server.url, client.json().client_id, client.json().client_secret)
+    const accountsIn = (orgs: string[]) => ids('SELECT id FROM billing.account WHERE tenant_id = $1 AND org_id = ANY($2) AND NOT deleted', [tenant.id, orgs])
+    const all = await ids('SELECT id FROM billing.account WHERE tenant_id = $1 AND NOT deleted', [tenant.id])
+    const got = async (headers: Record<string, string>, extra: Record<string, unknown> = {}) =>
+      (await rows('SELECT id FROM account', token, headers, extra)).map((row) => String(row.id).replaceAll('-', '')).sort()
+
+    const northOnly = await accountsIn([north])
+    const both = await accountsIn([north, south])
+    assert.ok(northOnly.length > 0 && both.length > northOnly.length && all.length > both.length, 'the seed spread accounts over the three orgs')
+    assert.deepEqual(await got({}), both, "without the header: every org the user may access")
+    assert.deepEqual(await got({ 'zuora-org-ids': north }), northOnly)
+    // Zuora's warehouse has no multi-org filtering (spec §2.7).
+    assert.deepEqual(await got({ 'zuora-org-ids': north }, { sourceData: 'WAREHOUSE' }), all)
   })
 })
 
