@@ -246,4 +246,24 @@ describe('auto backfill and booking date jobs', () => {
     const elsewhere = await server.api('GET', `${PROPAGATION}/${id}`, { token: me.token, headers: { 'zuora-entity-ids': europe } })
     assertV1Error(elsewhere, 404, '50000040')
   })
+
+  test("on a multi-org tenant a job works on the charges of the request's orgs only", async () => {
+    const me = await createTenantWithClient(server, { name: 'Orgs', orgs: ['North', 'South'] }, { username: 'me-orgs', admin: true })
+    await seedTenant(server.server.db, me.tenant.id, { accounts: 8, seed: 10 })
+    const [north, south] = me.tenant.orgs.map((org: { id: string }) => org.id)
+    await q("UPDATE billing.rateplancharge SET productfamily = 'SENTINEL' WHERE tenant_id = $1", [me.tenant.id])
+    const headers = { 'zuora-org-ids': north }
+    const response = await server.api('POST', PROPAGATION, { token: me.token, body: { type: 'RatePlanCharge' }, headers })
+    assert.equal(response.status, 200, response.text)
+    const job = await waitForBatchJob(server, PROPAGATION, response.json().jobId, me.token)
+    assert.equal(job.status, 'COMPLETED')
+    const left = await q(
+      "SELECT org_id, count(*) FILTER (WHERE productfamily = 'SENTINEL')::int AS sentinel, count(*)::int AS n FROM billing.rateplancharge WHERE tenant_id = $1 GROUP BY org_id",
+      [me.tenant.id],
+    )
+    const of = (org: string) => left.find((row) => row.org_id === org)
+    assert.ok(of(north).n > 0 && of(south).n > 0, 'the seed gave both orgs charges')
+    assert.equal(of(north).sentinel, 0, "the request's org's charges were backfilled")
+    assert.equal(of(south).sentinel, of(south).n, "the other org's charges were not")
+  })
 })

@@ -356,4 +356,52 @@ describe('Data backfill file jobs', () => {
     const elsewhere = await server.api('GET', `/v1/uno/data-backfill/jobs/${jobId}`, { token: me.token, headers: { 'zuora-entity-ids': europe } })
     assertV1Error(elsewhere, 404, '50000040')
   })
+
+  test('a zip bomb is refused: a CSV entry over 64 MB unzipped, declared or not, gets 400 and leaves nothing stored', async () => {
+    const counts = async () => (await q('SELECT (SELECT count(*) FROM jobs WHERE tenant_id = $1)::int AS jobs, (SELECT count(*) FROM files WHERE tenant_id = $1)::int AS files'))[0]
+    const before = await counts()
+    // 65 MB of one row repeated: about 65 KB zipped, well under the 4 MB upload limit.
+    const row = '2c92c0f8632999a2016352a457cf2b44,Once\n'
+    const big = Buffer.alloc(65 * 1024 * 1024 + row.length * 2, row)
+    const honest = await zip([{ name: 'big.csv', content: Buffer.concat([Buffer.from('Id,Product Class\n'), big]) }])
+    assert.ok(honest.length < 1024 * 1024, `${honest.length} bytes zipped`)
+    const declared = await upload(server, 'RatePlanCharge', honest, { filename: 'big.zip' })
+    assertV1Error(declared, 400, '50000020', /larger than 64 MB/)
+    // The same archive claiming 1 KB in its central directory: the inflated bytes give it away.
+    const lying = Buffer.from(honest)
+    const central = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    assert.ok(central > 0)
+    lying.writeUInt32LE(1024, central + 24)
+    const inflated = await upload(server, 'RatePlanCharge', lying, { filename: 'lying.zip' })
+    assertV1Error(inflated, 400, '50000020', /zip archive/)
+    assert.deepEqual(await counts(), before, 'no job and no stored upload')
+  })
+
+  test("on a multi-org tenant a file changes only records of the request's orgs: the user's, narrowed by Zuora-Org-Ids", async () => {
+    const me = await createTenantWithClient(server, { name: 'Multi-org', orgs: ['North', 'South', 'West'] }, { username: 'me-orgs', admin: true })
+    await seedTenant(server.server.db, me.tenant.id, { accounts: 9, seed: 6 })
+    const [north, south, west] = me.tenant.orgs.map((org: { id: string }) => org.id)
+    const pick = async (org: string) =>
+      (await q('SELECT id FROM billing.rateplancharge WHERE tenant_id = $1 AND org_id = $2 AND NOT deleted ORDER BY id LIMIT 1', [me.tenant.id, org]))[0].id
+    const rows = { north: await pick(north), south: await pick(south), west: await pick(west) }
+    const families = async () =>
+      Object.fromEntries(
+        (await q('SELECT id, productfamily FROM billing.rateplancharge WHERE tenant_id = $1 AND id = ANY($2)', [me.tenant.id, Object.values(rows)])).map(
+          (row) => [row.id, row.productfamily],
+        ),
+      )
+    const before = await families()
+    const csv = `Id,Product Family\n${rows.north},N\n${rows.south},S\n${rows.west},W\n`
+    const headers = { 'zuora-org-ids': `${north},${south}` }
+    const jobId = await submitFile(server, 'RatePlanCharge', csv, { token: me.token, headers })
+    const job = await waitForFileJob(server, jobId, me.token)
+    assert.deepEqual([job.successCount, job.failedCount], [2, 1])
+    const after = await families()
+    assert.equal(after[rows.north], 'N')
+    assert.equal(after[rows.south], 'S')
+    assert.equal(after[rows.west], before[rows.west], "another org's record is not changed")
+    const result = await resultRows(server, job, me.token)
+    const outcome = Object.fromEntries(result.rows.slice(1).map((row) => [row[0], row[2]]))
+    assert.deepEqual(outcome, { [rows.north]: 'true', [rows.south]: 'true', [rows.west]: 'false' }, 'the row of the other org is reported as failed')
+  })
 })
