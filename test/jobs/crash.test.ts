@@ -139,6 +139,111 @@ describe('jobs survive crashes', { concurrency: false }, () => {
     }
   })
 
+  /** A tenant with a user of every permission, and that user's OAuth token. */
+  async function apiTenant(url: string, name: string) {
+    const admin = adminClient(url)
+    const tenant = await admin('POST', '/admin/tenants', { name })
+    const user = await admin('POST', `/admin/tenants/${tenant.id}/users`, { username: 'crash', admin: true })
+    const client = await admin('POST', `/admin/tenants/${tenant.id}/oauth-clients`, { userId: user.id })
+    const granted = await request(`${url}/oauth/token`, {
+      method: 'POST',
+      form: { client_id: client.client_id, client_secret: client.client_secret, grant_type: 'client_credentials' },
+    })
+    assert.equal(granted.status, 200, granted.text)
+    const token = granted.json().access_token as string
+    const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const response = await request(`${url}${path}`, { method, body, headers: { authorization: `Bearer ${token}`, ...headers } })
+      assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${response.text}`)
+      return response.json()
+    }
+    return { tenant, api }
+  }
+
+  async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+    const deadline = Date.now() + 300_000
+    for (;;) {
+      const value = await read()
+      if (done(value)) return value
+      if (Date.now() > deadline) assert.fail(`${what} never got there: ${JSON.stringify(value)}`)
+      await sleep(50)
+    }
+  }
+
+  test('SIGKILL in the middle of a custom-object bulk job: after a restart every row is written exactly once', async () => {
+    const { database, env, url } = await setUp()
+    let server: ZjobsProcess = await startZjobs('start', env, READY)
+    const rows = 150_000
+    try {
+      const { tenant, api } = await apiTenant(url, 'killed-bulk')
+      await api('POST', '/objects/definitions/default', {
+        definitions: {
+          Part: {
+            object: 'Part',
+            label: 'Part',
+            properties: { code__c: { type: 'string', label: 'Code', maxLength: 16 }, n__c: { type: 'integer', label: 'N' } },
+            required: ['code__c'],
+            filterable: ['code__c'],
+            unique: ['code__c'],
+          },
+        },
+      })
+      const job = await api('POST', '/objects/jobs', { namespace: 'default', object: 'Part', operation: 'create' })
+      const csv = `code__c,n__c\n${Array.from({ length: rows }, (_, i) => `P${i},${i}`).join('\n')}\n`
+      await api('POST', `/objects/jobs/${job.Id}/files`, csv, { 'content-type': 'text/csv' })
+      // Killed once some batches have committed and many are left.
+      await poll(() => api('GET', `/objects/jobs/${job.Id}`), (j) => (j.recordsProcessed ?? 0) >= 6000, 'the bulk job')
+      const midway = await api('GET', `/objects/jobs/${job.Id}`)
+      assert.ok(midway.recordsProcessed < rows, `killed mid-run (${midway.recordsProcessed} of ${rows} done)`)
+      assert.equal((await server.stop('SIGKILL')).signal, 'SIGKILL')
+
+      server = await startZjobs('start', env, READY)
+      const done = await poll(() => api('GET', `/objects/jobs/${job.Id}`), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 'the bulk job')
+      assert.equal(done.status, 'completed', JSON.stringify(done))
+      assert.equal(done.recordsProcessed, rows)
+      assert.deepEqual((await api('GET', `/objects/jobs/${job.Id}/errors`)).errors, [], 'no row refused as a duplicate of itself')
+      const client = await connectTo(database.overrides)
+      try {
+        const { rows: stored } = await client.query(
+          `SELECT count(*)::int AS n, count(DISTINCT r.data->>'code__c')::int AS codes, sum((r.data->>'n__c')::bigint)::text AS total
+           FROM custom_object_records r JOIN custom_object_definitions d ON d.tenant_id = r.tenant_id AND d.id = r.definition_id
+           WHERE r.tenant_id = $1 AND d.object = 'Part'`,
+          [tenant.id],
+        )
+        assert.deepEqual(stored[0], { n: rows, codes: rows, total: String((rows * (rows - 1)) / 2) }, 'every row once')
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await server.stop('SIGTERM').catch(() => {})
+      await database.drop()
+    }
+  })
+
+  test('SIGKILL while a Data Query runs: after a restart the query runs again and completes with its whole result', async () => {
+    const { database, env, url } = await setUp()
+    let server: ZjobsProcess = await startZjobs('start', env, READY)
+    try {
+      const { api } = await apiTenant(url, 'killed-query')
+      // A few seconds of work with one row of output.
+      const query = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3000000) SELECT count(*) AS n, sum(n) AS total FROM r'
+      const submitted = (await api('POST', '/query/jobs', { query, outputFormat: 'CSV', compression: 'NONE', output: { target: 'S3' } })).data
+      await poll(() => api('GET', `/query/jobs/${submitted.id}`), (j) => j.data.queryStatus === 'in_progress', 'the query')
+      assert.equal((await server.stop('SIGKILL')).signal, 'SIGKILL')
+
+      server = await startZjobs('start', env, READY)
+      const job = (await poll(() => api('GET', `/query/jobs/${submitted.id}`), (j) => ['completed', 'failed', 'cancelled'].includes(j.data.queryStatus), 'the query')).data
+      assert.equal(job.queryStatus, 'completed', job.errorMessage)
+      assert.equal(job.outputRows, 1)
+      assert.equal(job.remainingRetries, job.retries - 1, 'the killed attempt counts as one')
+      const file = await request(job.dataFile.replace('//localhost:', '//127.0.0.1:'))
+      assert.equal(file.status, 200)
+      assert.equal(file.text, 'n,total\n3000000,4500001500000\n')
+    } finally {
+      await server.stop('SIGTERM').catch(() => {})
+      await database.drop()
+    }
+  })
+
   test(
     'two worker processes on one PostgreSQL server never apply a batch twice, and take over from a killed one',
     { skip: backend !== 'postgres' && 'several processes share a database only on PostgreSQL' },
