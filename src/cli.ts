@@ -60,6 +60,10 @@ async function start(): Promise<void> {
   const { startServer } = await import('./main.ts')
   const server = await startServer(config, { onStep: printStep, database: opening })
   const { bootstrap: setup } = server
+  // The locator file, before the banner: whoever sees the banner finds the server by it.
+  const { writeLocator, removeLocator, localUrl } = await import('./commands/locator.ts')
+  const address = server.app.server.address() as AddressInfo
+  writeLocator(config.dataDir, { url: localUrl(address.address, address.port), pid: process.pid, version: version(), startedAt: new Date().toISOString() })
   const database = server.db.kind === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'
   const url = server.url.replace('127.0.0.1', 'localhost')
   const lines = [
@@ -73,11 +77,6 @@ async function start(): Promise<void> {
   ]
   if (setup.adminTokenGenerated) lines.push(`  admin token    ${setup.adminToken}`)
   process.stdout.write(`${lines.join('\n')}\n`)
-
-  // The locator file: the job commands on this data folder find the server by it.
-  const { writeLocator, removeLocator, localUrl } = await import('./commands/locator.ts')
-  const address = server.app.server.address() as AddressInfo
-  writeLocator(config.dataDir, { url: localUrl(address.address, address.port), pid: process.pid, version: version(), startedAt: new Date().toISOString() })
 
   const shutdown = (signal: string) => {
     server.app.log.info({ signal }, 'shutting down')
