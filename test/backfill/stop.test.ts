@@ -160,6 +160,7 @@ describe('stopping and resuming backfill jobs', () => {
     assert.equal(changed, job.batchFinishedCount * 5)
     // They are the first rows by id: the batches walk the ids in order.
     const first = await q("SELECT id, productfamily <> 'SENTINEL' AS done FROM billing.rateplancharge WHERE tenant_id = $1 AND NOT deleted ORDER BY id")
+    assert.ok(first.length > 15, 'rows were left after the stop')
     assert.ok(first.slice(0, 15).every((r) => r.done) && first.slice(15).every((r) => !r.done))
     assertV1Error(await stop(`${PROPAGATION}/${jobId}`), 409, '50000030', /it is stopped/)
   })
