@@ -67,16 +67,13 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 /** Each new connection's server process gets `niceness` (the embedded server runs on this machine). */
 function reniceConnections(pool: pg.Pool, niceness: number): void {
   pool.on('connect', (client) => {
-    client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then(
-      ({ rows }) => {
-        try {
-          setPriority(rows[0].pid, niceness)
-        } catch {
-          // Not permitted here (another user's server): the work runs at normal priority.
-        }
-      },
-      () => {},
-    )
+    // The server process's id, as the server announced it at connection (BackendKeyData).
+    const pid = (client as unknown as { processID?: number }).processID
+    try {
+      if (pid) setPriority(pid, niceness)
+    } catch {
+      // Not permitted here (another user's server): the work runs at normal priority.
+    }
   })
 }
 
