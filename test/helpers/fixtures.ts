@@ -30,10 +30,12 @@ export function fixtures(state: FixtureState = { calls: 0, release: () => {} }) 
     })
 
     const counter = async (request: { query: unknown; body: unknown }) => {
-      const query = request.query as { delayMs?: string; fail?: string }
+      const query = request.query as { delayMs?: string; fail?: string; park?: string }
       state.calls += 1
       const call = state.calls
       if (query.delayMs) await sleep(Number(query.delayMs))
+      // Parked until the test calls state.release(): a request in flight for as long as the test needs.
+      if (query.park) await gate.promise
       if (query.fail) throw invalid(`fixture failure ${call}`)
       return { call, body: request.body ?? null }
     }

@@ -104,8 +104,13 @@ describe('job engine', () => {
     assert.equal(cancelled.kind, 'ended')
     assert.equal(cancelled.job.state, 'cancelled')
     startWorker([rowsKind()])
-    await sleep(200)
-    assert.equal((await getJob(db, tenantId, id))!.state, 'cancelled')
+    // A job submitted after it has run: the worker has looked at the queue past the cancelled one
+    // (jobs are claimed oldest first).
+    const later = await submit({ table: await scratchTable(db, 5), batch: 5 })
+    assert.equal((await waitFor(db, tenantId, later, final)).state, 'completed')
+    const job = (await getJob(db, tenantId, id))!
+    assert.equal(job.state, 'cancelled')
+    assert.equal(job.attempts, 0, 'never claimed')
     assert.deepEqual(await appliedCounts(db, table), { 0: 10 })
   })
 
@@ -172,13 +177,17 @@ describe('job engine', () => {
     const kind = rowsKind('test.limited', 1)
     const table = await scratchTable(db, 1)
     const intervals = new Map<string, { tenant: string; start: number; end?: number }>()
+    // The busy tenant's jobs are held until the other tenant's job has started: if that one
+    // waited behind them, it would never start.
+    const quietStarted = Promise.withResolvers<void>()
     const timed: JobKind<RowsParams, RowsProgress> = {
       ...kind,
       async run(context) {
         const entry = { tenant: context.job.tenantId, start: performance.now() } as { tenant: string; start: number; end?: number }
         intervals.set(context.job.id, entry)
         starts.push({ tenant: context.job.tenantId, at: entry.start })
-        await sleep(80)
+        if (context.job.tenantId === other) quietStarted.resolve()
+        else await quietStarted.promise
         const outcome = await kind.run(context)
         entry.end = performance.now()
         return outcome
@@ -188,6 +197,8 @@ describe('job engine', () => {
     for (let i = 0; i < 5; i++) busy.push(await submit({ table, batch: 1 }, { kind: 'test.limited' }))
     const quiet = await submit({ table, batch: 1 }, { kind: 'test.limited', tenant: other })
     startWorker([timed], { concurrency: 3 })
+    const starved = sleep(30_000, 'starved' as const, { ref: false })
+    assert.notEqual(await Promise.race([quietStarted.promise, starved]), 'starved', "the other tenant's job never started beside the busy tenant's")
     for (const id of busy) await waitFor(db, tenantId, id, final)
     await waitFor(db, other, quiet, final)
 
@@ -203,13 +214,14 @@ describe('job engine', () => {
     await db.query(`UPDATE tenants SET job_limits = '{"test.limited2": 3}' WHERE id = $1`, [tenantId])
     let running = 0
     let peak = 0
+    const held = Promise.withResolvers<void>()
     const kind = rowsKind('test.limited2', 1)
     const counted: JobKind<RowsParams, RowsProgress> = {
       ...kind,
       async run(context) {
         running++
         peak = Math.max(peak, running)
-        await sleep(150)
+        await held.promise
         running--
         return kind.run(context)
       },
@@ -218,6 +230,17 @@ describe('job engine', () => {
     const ids = []
     for (let i = 0; i < 6; i++) ids.push(await submit({ table, batch: 1 }, { kind: 'test.limited2' }))
     startWorker([counted], { concurrency: 5 })
+    // Three jobs run, held; the worker has two slots free and three jobs queued, yet nothing
+    // more may be claimed: a claim now (as any worker's) finds none.
+    const deadline = Date.now() + 30_000
+    while (running < 3) {
+      if (Date.now() > deadline) assert.fail(`only ${running} jobs ran at once; the tenant's limit is 3`)
+      await sleep(10)
+    }
+    assert.equal(await claimJob(db, [{ kind: 'test.limited2', maxRunningPerTenant: 1 }], 10, 'probe-worker'), undefined)
+    const { rows } = await db.query("SELECT state, count(*)::int AS n FROM jobs WHERE kind = 'test.limited2' GROUP BY state ORDER BY state")
+    assert.deepEqual(rows, [{ state: 'queued', n: 3 }, { state: 'running', n: 3 }])
+    held.resolve()
     for (const id of ids) await waitFor(db, tenantId, id, final)
     assert.equal(peak, 3)
   })

@@ -146,11 +146,15 @@ describe('Idempotency-Key', () => {
 
   test('a duplicate while the first request is still running gets 409', async () => {
     const key = newKey()
-    const path = '/v1/fixtures/counter?delayMs=1500'
+    const path = '/v1/fixtures/counter?park=1'
+    const callsBefore = state.calls
     const firstPromise = post(path, key, { slow: true })
-    await sleep(200)
-    // The first has claimed the key and not answered yet.
-    for (let i = 0; i < 50 && !(await storedRow(key)); i++) await sleep(20)
+    // The first has claimed the key and its handler runs, parked: it has not answered.
+    const deadline = Date.now() + 30_000
+    while (state.calls === callsBefore || !(await storedRow(key))) {
+      if (Date.now() > deadline) assert.fail('the first request never reached its handler')
+      await sleep(10)
+    }
     assert.equal((await storedRow(key))?.status_code, null)
     const calls = state.calls
 
@@ -159,6 +163,7 @@ describe('Idempotency-Key', () => {
     assert.match(body.reasons[0].message, /in progress/)
     assert.equal(state.calls, calls, 'the duplicate did not run the handler')
 
+    state.release()
     const first = await firstPromise
     assert.equal(first.status, 200)
     assert.deepEqual(first.json().body, { slow: true })

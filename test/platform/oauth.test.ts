@@ -7,6 +7,7 @@ import {
   createTenantWithClient,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
+  issueToken,
   startTestServer,
   type TestServer,
 } from '../helpers/server.ts'
@@ -150,10 +151,25 @@ describe('bearer tokens on API routes', () => {
     }
   })
 
-  test('an expired token gets 401', async () => {
-    const token = await server.token()
+  test('an expired token gets 401: accepted for its whole lifetime (2 s here), refused from then on', async () => {
+    const issuedAt = Date.now()
+    const token = await issueToken(server.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
     assert.equal((await server.api('GET', '/v1/fixtures/whoami', { token })).status, 200)
-    await sleep(2100)
+    // Waits for the refusal itself (no fixed sleep racing the expiry), then checks when it came.
+    let refusedAt: number | undefined
+    while (refusedAt === undefined) {
+      const response = await server.api('GET', '/v1/fixtures/whoami', { token })
+      if (response.status === 401) {
+        expectAuthenticationError(response)
+        refusedAt = Date.now()
+      } else {
+        assert.equal(response.status, 200, response.text)
+        if (Date.now() - issuedAt > 30_000) assert.fail('the token never expired')
+        await sleep(25)
+      }
+    }
+    assert.ok(refusedAt - issuedAt >= 2000, `refused ${refusedAt - issuedAt} ms after it was issued, before its 2 s were up`)
+    // And it stays refused.
     expectAuthenticationError(await server.api('GET', '/v1/fixtures/whoami', { token }))
   })
 

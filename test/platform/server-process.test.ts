@@ -239,12 +239,16 @@ describe('zjobs start', () => {
       running!
         .stdoutLines()
         .filter((line) => !line.startsWith('zjobs') && !line.startsWith('  '))
+    // The completion line is written after the answer: wait for it to reach the output.
     let mine: Record<string, unknown>[] = []
-    for (let i = 0; i < 100 && !mine.some((entry) => (entry.res as { statusCode?: number })?.statusCode === 200); i++) {
+    const deadline = Date.now() + 30_000
+    for (;;) {
       mine = logsOf()
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((entry) => entry.requestId === requestId)
-      await sleep(50)
+      if (mine.some((entry) => (entry.res as { statusCode?: number })?.statusCode === 200)) break
+      if (Date.now() > deadline) assert.fail(`no completion line for request ${requestId}: ${JSON.stringify(mine)}`)
+      await sleep(20)
     }
     assert.ok(mine.length >= 2, `log lines of request ${requestId}: ${JSON.stringify(mine)}`)
     assert.ok(
@@ -284,7 +288,20 @@ describe('zjobs start', () => {
         order.push('sleep')
         return result
       })
-      await sleep(300) // the query is on its way to the database thread
+      // Wait until the query runs on the server (seen from another session), not for a guess of time.
+      const watcher = new pg.Client({ host: lock.socketDir, port: 5432, user: 'postgres', database: 'postgres' })
+      await watcher.connect()
+      try {
+        const deadline = Date.now() + 30_000
+        for (;;) {
+          const { rows } = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(3)%'")
+          if (rows.length > 0) break
+          if (Date.now() > deadline) assert.fail('the long query never started')
+          await sleep(10)
+        }
+      } finally {
+        await watcher.end()
+      }
       const health = await request(`${url}/healthz`)
       order.push('healthz')
       assert.equal(health.status, 200)
