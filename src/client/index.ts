@@ -1,4 +1,5 @@
 // The public API's client: what the job CLI, the console and the tests import.
+export * from './admin.ts'
 export * from './backfill.ts'
 export * from './client.ts'
 export * from './errors.ts'

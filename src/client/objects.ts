@@ -48,6 +48,39 @@ export interface BulkSubmission {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CustomRecord = Record<string, any> & { Id: string }
 
+/** A definition as the API answers it: its schema's `properties` are the fields. */
+export interface ObjectDefinition {
+  Id: string
+  type: string
+  CreatedDate?: string
+  UpdatedDate?: string
+  schema: {
+    object: string
+    label?: string
+    description?: string
+    properties: Record<string, { type?: string; format?: string; label?: string; description?: string; maxLength?: number; enum?: unknown[] }>
+    required?: string[]
+    filterable?: string[]
+    unique?: string[]
+    relationships?: unknown[]
+  }
+}
+
+/** Every definition of the tenant (of the caller's entity), by API name. */
+export async function listDefinitions(client: ZuoraClient, signal?: AbortSignal): Promise<Record<string, ObjectDefinition>> {
+  return (await client.call<{ definitions: Record<string, ObjectDefinition> }>(OPERATIONS.listDefinitions, { signal })).definitions
+}
+
+/** The system fields every record has; a bulk file names only the custom ones. */
+export const SYSTEM_FIELDS = ['Id', 'CreatedById', 'CreatedDate', 'UpdatedById', 'UpdatedDate']
+
+/** A bulk job's CSV template: the header of the definition's custom fields (Id first for updates). */
+export function bulkTemplate(definition: ObjectDefinition, operation: BulkOperation = 'create'): string {
+  const fields = Object.keys(definition.schema.properties).filter((name) => !SYSTEM_FIELDS.includes(name))
+  const header = operation === 'create' ? fields : ['Id', ...fields]
+  return `${header.map((name) => (/[",\r\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name)).join(',')}\n`
+}
+
 export async function createDefinitions(
   client: ZuoraClient,
   definitions: Record<string, unknown>,

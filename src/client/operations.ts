@@ -21,6 +21,7 @@ export const OPERATIONS = {
   listQueries: op('GET', '/query/jobs', 'GET_DataQueryJobs'),
   cancelQuery: op('DELETE', '/query/jobs/{jobId}', 'DELETE_DataQueryJob'),
 
+  listDefinitions: op('GET', '/objects/definitions/default', 'GET_AllCustomObjectDefinitionsInNamespace'),
   createDefinitions: op('POST', '/objects/definitions/default', 'POST_CustomObjectDefinitions'),
   listRecords: op('GET', '/objects/records/default/{object}', 'GET_AllRecordsForCustomObjectType'),
   submitBulkJob: op('POST', '/objects/jobs', 'POST_CustomObjectBulkJob'),
@@ -49,6 +50,35 @@ export const OPERATIONS = {
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPERATIONS
+
+/**
+ * The admin plane (`/admin`, with the admin token as the bearer token): zjobs' own, not
+ * Zuora's, so no operationIds. The console's admin pages call these; checked against
+ * /openapi.json like the public operations.
+ */
+export const ADMIN_OPERATIONS = {
+  listTenants: op('GET', '/admin/tenants'),
+  createTenant: op('POST', '/admin/tenants'),
+  getTenant: op('GET', '/admin/tenants/{tenantId}'),
+  deleteTenant: op('DELETE', '/admin/tenants/{tenantId}'),
+  listUsers: op('GET', '/admin/tenants/{tenantId}/users'),
+  createUser: op('POST', '/admin/tenants/{tenantId}/users'),
+  createClient: op('POST', '/admin/tenants/{tenantId}/oauth-clients'),
+  mintToken: op('POST', '/admin/tenants/{tenantId}/users/{userId}/token'),
+  seed: op('POST', '/admin/tenants/{tenantId}/seed'),
+  importCsv: op('POST', '/admin/tenants/{tenantId}/import'),
+  listJobs: op('GET', '/admin/tenants/{tenantId}/jobs'),
+  getJob: op('GET', '/admin/tenants/{tenantId}/jobs/{jobId}'),
+  cancelJob: op('POST', '/admin/tenants/{tenantId}/jobs/{jobId}/cancel'),
+  getClock: op('GET', '/admin/tenants/{tenantId}/clock'),
+  setClock: op('PUT', '/admin/tenants/{tenantId}/clock'),
+  advanceClock: op('POST', '/admin/tenants/{tenantId}/clock/advance'),
+  getLifecycle: op('GET', '/admin/tenants/{tenantId}/lifecycle'),
+  setLifecycle: op('PUT', '/admin/tenants/{tenantId}/lifecycle'),
+  getJobLifecycle: op('GET', '/admin/tenants/{tenantId}/jobs/{jobId}/lifecycle'),
+  setJobLifecycle: op('PUT', '/admin/tenants/{tenantId}/jobs/{jobId}/lifecycle'),
+  advanceJob: op('POST', '/admin/tenants/{tenantId}/jobs/{jobId}/advance'),
+} satisfies Record<string, Operation>
 
 /** `path` with its `{name}` parameters filled in (each one URL-encoded). */
 export function fillPath(path: string, params: Record<string, string> = {}): string {

@@ -18,6 +18,7 @@ import { zuoraHeaders } from './plugins/zuora-headers.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { adminBillingRoutes } from './routes/admin-billing.ts'
 import { adminJobRoutes } from './routes/admin-jobs.ts'
+import { adminTokenRoutes } from './routes/admin-tokens.ts'
 import { dataBackfillRoutes } from '../backfill/routes.ts'
 import { dataQueryRoutes } from '../query/routes.ts'
 import { customObjectRoutes } from '../objects/routes.ts'
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(adminRoutes, { ...deps, onTenantDeleted: options.onTenantDeleted ?? [] })
   await app.register(adminBillingRoutes, deps)
   await app.register(adminJobRoutes, deps)
+  await app.register(adminTokenRoutes, deps)
   await app.register(dataQueryRoutes, deps)
   await app.register(customObjectRoutes, deps)
   await app.register(dataBackfillRoutes, deps)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { OPERATIONS, type Operation } from '../../src/client/operations.ts'
+import { ADMIN_OPERATIONS, OPERATIONS, type Operation } from '../../src/client/operations.ts'
 import { plan } from '../../src/commands/query.ts'
 import { parseCondition } from '../../src/commands/objects.ts'
 import { request } from '../helpers/http.ts'
@@ -22,6 +22,7 @@ const FIELDS_READ: [keyof typeof OPERATIONS, string[]][] = [
   ['submitQuery', ['data.id', 'data.queryStatus']],
   ['getQuery', ['data.id', 'data.query', 'data.queryStatus', 'data.dataFile', 'data.outputRows', 'data.errorMessage', 'data.createdOn', 'data.updatedOn']],
   ['cancelQuery', ['data.queryStatus']],
+  ['listDefinitions', ['definitions']],
   ['createDefinitions', ['count', 'definitions']],
   ['listRecords', ['count', 'records']],
   ['submitBulkJob', ['Id', 'status']],
@@ -74,6 +75,12 @@ describe('the API client against /openapi.json', () => {
     }
   })
 
+  test('every admin operation the console calls is in the document, with its method', () => {
+    for (const [name, operation] of Object.entries(ADMIN_OPERATIONS)) {
+      assert.ok(operationOf(operation), `${name}: ${operation.method} ${operation.path} is not in /openapi.json`)
+    }
+  })
+
   test('every response field the job commands read is documented', () => {
     for (const [name, fields] of FIELDS_READ) {
       const operation = OPERATIONS[name]
@@ -107,5 +114,15 @@ describe('the API client against /openapi.json', () => {
     assertBody(OPERATIONS.createAutoBackfill, { type: 'RatePlanCharge', batchSize: 500, dryRun: true })
     assertBody(OPERATIONS.stopBackfillJob, { status: 'Stopping' })
     assertBody(OPERATIONS.createDefinitions, { definitions: { Vehicle: { object: 'Vehicle' } } })
+    // The console's admin pages.
+    assertBody(ADMIN_OPERATIONS.createTenant, { name: 'Acme', timeZone: 'UTC', entities: ['Global'], orgs: ['East'] })
+    assertBody(ADMIN_OPERATIONS.createUser, { username: 'analyst', admin: false, permissions: ['dataQuery'] })
+    assertBody(ADMIN_OPERATIONS.createClient, { userId: 'u' })
+    assertBody(ADMIN_OPERATIONS.mintToken, {})
+    assertBody(ADMIN_OPERATIONS.seed, { accounts: 10, seed: 1 })
+    assertBody(ADMIN_OPERATIONS.setClock, { mode: 'frozen', now: '2026-01-31T09:30:00Z' })
+    assertBody(ADMIN_OPERATIONS.advanceClock, { seconds: 3600 })
+    assertBody(ADMIN_OPERATIONS.setLifecycle, { dataQuery: { progression: 'reads', reads: 2 }, autoBackfill: { progression: 'manual' } })
+    assertBody(ADMIN_OPERATIONS.advanceJob, { to: 'completed' })
   })
 })
