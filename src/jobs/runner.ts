@@ -4,10 +4,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
-import { jobKinds, openJobDeps } from './registry.ts'
-import { notifyWorkers, releaseAllRunning } from './store.ts'
+import { notifyWorkers } from './store.ts'
 import type { JobKind, JobSignals } from './types.ts'
-import { JobWorker } from './worker.ts'
 
 /** The job thread's young generation (V8's new space), in MB. */
 const JOB_THREAD_YOUNG_GENERATION_MB = 16
@@ -33,26 +31,15 @@ export async function startJobRunner(config: Config, db: Db, log: FastifyBaseLog
     return { wake: notifyOthers, stop: async () => {} }
   }
   if (options.mode === 'inline') {
-    if (db.exclusive) await releaseAllRunning(db)
-    const deps = await openJobDeps(config, db, log)
-    const worker = new JobWorker({
-      db,
-      kinds: options.kinds ?? jobKinds(deps),
-      concurrency: config.workerConcurrency,
-      leaseSeconds: config.jobLeaseSeconds,
-      pollMs: config.jobPollMs,
-      log: log.child({ thread: 'jobs' }),
-    })
-    worker.start()
+    // Loaded here: a process whose jobs run in the thread does not load the job kinds for it.
+    const { startLocalWorker } = await import('./local-worker.ts')
+    const local = await startLocalWorker(config, db, log.child({ thread: 'jobs' }), { exclusive: db.exclusive, kinds: options.kinds })
     return {
       wake: () => {
-        worker.wake()
+        local.worker.wake()
         notifyOthers()
       },
-      stop: async (timeoutMs) => {
-        await worker.stop(timeoutMs)
-        await deps.close()
-      },
+      stop: (timeoutMs) => local.stop(timeoutMs),
     }
   }
   const thread = new Worker(new URL('./thread.ts', import.meta.url), {

@@ -6,9 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { openDatabase, type Db } from '../storage/db.ts'
-import { jobKinds, openJobDeps } from './registry.ts'
-import { releaseAllRunning } from './store.ts'
-import { JobWorker } from './worker.ts'
+import { startLocalWorker } from './local-worker.ts'
 
 interface ThreadData {
   config: Config
@@ -41,25 +39,11 @@ try {
     maxConnections: config.workerConcurrency + 2,
     niceness: JOB_NICENESS,
   })
-  if (exclusive) {
-    const released = await releaseAllRunning(db)
-    if (released > 0) log.info({ released }, 'resuming jobs interrupted by the last shutdown')
-  }
-  const deps = await openJobDeps(config, db, log)
-  const worker = new JobWorker({
-    db,
-    kinds: jobKinds(deps),
-    concurrency: config.workerConcurrency,
-    leaseSeconds: config.jobLeaseSeconds,
-    pollMs: config.jobPollMs,
-    log,
-  })
-  worker.start()
+  const local = await startLocalWorker(config, db, log, { exclusive })
   port.on('message', async (message: { type: string; timeoutMs?: number }) => {
-    if (message.type === 'wake') worker.wake()
+    if (message.type === 'wake') local.worker.wake()
     if (message.type === 'stop') {
-      await worker.stop(message.timeoutMs ?? config.shutdownTimeoutMs)
-      await deps.close()
+      await local.stop(message.timeoutMs ?? config.shutdownTimeoutMs)
       await db.close()
       port.postMessage({ type: 'stopped' })
     }
