@@ -32,6 +32,8 @@ let ok = true
 if (!values['skip-typecheck']) {
   console.log('# type-check')
   ok = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) && ok
+  // The console's sources: the browser's types and Preact's JSX (console/tsconfig.json).
+  ok = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'console']) && ok
 }
 
 for (const backend of backends) {

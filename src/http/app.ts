@@ -19,6 +19,7 @@ import { adminRoutes } from './routes/admin.ts'
 import { adminBillingRoutes } from './routes/admin-billing.ts'
 import { adminJobRoutes } from './routes/admin-jobs.ts'
 import { adminTokenRoutes } from './routes/admin-tokens.ts'
+import { consoleRoutes } from './routes/console.ts'
 import { dataBackfillRoutes } from '../backfill/routes.ts'
 import { dataQueryRoutes } from '../query/routes.ts'
 import { customObjectRoutes } from '../objects/routes.ts'
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(customObjectRoutes, deps)
   await app.register(dataBackfillRoutes, deps)
   await app.register(fileRoutes, deps)
+  await app.register(consoleRoutes)
   for (const routes of options.routes ?? []) await app.register(routes, deps)
   return app
 }

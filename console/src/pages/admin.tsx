@@ -1,0 +1,1 @@
+export function AdminPage() { return <section><h1>AdminPage</h1></section> }

@@ -1,0 +1,1 @@
+export function BackfillPage() { return <section><h1>BackfillPage</h1></section> }
