@@ -1,8 +1,8 @@
 // `zjobs bench`: the benchmarks of `npm run bench` from the CLI. The harness (and autocannon,
 // a dev dependency) is loaded only when the command runs.
 import type { Command } from 'commander'
+import { collect } from '../src/commands/options.ts'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function registerBenchCommand(program: Command): void {
   program

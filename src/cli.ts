@@ -27,11 +27,11 @@ import { registerOutputCommands } from './query/output/cli.ts'
 import { registerSandboxCommands } from './sandbox/cli.ts'
 import type { Db } from './storage/db.ts'
 import { migrate } from './storage/migrate.ts'
+import { collect } from './commands/options.ts'
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Opens the database (attaching to a running embedded server if there is one), migrated. */
 async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {

@@ -4,8 +4,8 @@
 import { Option, type Command } from 'commander'
 import type { LocalTokenMinter } from './connection.ts'
 import type { CommonFlags } from './session.ts'
+import { collect } from './options.ts'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 const CONNECTION_HELP = `
 Server and credentials (each: flag, else environment, else --profile's; without a URL, the

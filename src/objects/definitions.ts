@@ -2,6 +2,7 @@
 // tenant-to-tenant copy), the form zjobs keeps, the rules a definition must follow, and the
 // CustomObjectDefinition Zuora answers with (system fields, implicit relationships).
 import type { TenantClock } from '../platform/clock.ts'
+import { asUuid } from '../platform/ids.ts'
 import { findBillingObject } from '../billing/model.ts'
 import { badDefinition, CoCategory, Resource } from './errors.ts'
 import {
@@ -321,7 +322,6 @@ function checkRelationships(stored: StoredDefinition, fields: Map<string, Field>
 // ---- the answer ------------------------------------------------------------------------------
 
 /** Zuora shows user ids in definitions and jobs as 36-character UUIDs (its schema says uuid). */
-export const asUuid = (hex: string) => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
 
 const SYSTEM_PROPERTIES = {
   Id: { type: 'string', format: 'uuid', label: 'Id', origin: 'system' },

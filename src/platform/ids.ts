@@ -7,6 +7,9 @@ export const newHexId = (): string => randomBytes(16).toString('hex')
 export const newUuid = (): string => randomUUID()
 
 export const HEX_ID = /^[0-9a-f]{32}$/
+
+/** A 32-hex-character id (a user's) written as a UUID, as Zuora shows users in CreatedById and createdBy. */
+export const asUuid = (hex: string): string => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'

@@ -8,7 +8,7 @@ import { countJobs, getJob, insertJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import type { TenantClock } from '../platform/clock.ts'
 import { ApiError, Category } from '../platform/errors.ts'
-import { newUuid, UUID } from '../platform/ids.ts'
+import { asUuid, newUuid, UUID } from '../platform/ids.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
@@ -56,7 +56,6 @@ export const DATA_QUERY_LIFECYCLE: JobLifecycle = {
 export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | 'viewCustomObjects' | 'timeZone'>
 
 /** Zuora's user ids in Data Query payloads are 36-character UUIDs; ours are 32 hex characters. */
-const asUuid = (hex: string) => hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
 
 const dataQueryError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
   new ApiError(status, status === 404 ? Category.notFound : Category.invalidValue, message, { code, headers })
