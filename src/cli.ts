@@ -14,6 +14,7 @@ import { bootstrap } from './platform/bootstrap.ts'
 import { ApiError } from './platform/errors.ts'
 import { authenticateClient, mintToken, OAuthError } from './platform/oauth.ts'
 import {
+  clientIdForUser,
   createOAuthClient,
   createTenant,
   createUser,
@@ -273,12 +274,7 @@ export function buildCli(): Command {
           const tenantRecord = await requireTenant(db, options.tenant)
           const user = await getUser(db, tenantRecord.id, options.user)
           if (!user) throw new ConfigError(`user ${options.user} does not exist in tenant ${tenantRecord.id}`)
-          const { rows } = await db.query<{ client_id: string }>(
-            'SELECT client_id FROM oauth_clients WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at LIMIT 1',
-            [tenantRecord.id, user.id],
-          )
-          const client = rows[0]?.client_id ?? (await createOAuthClient(db, tenantRecord.id, { userId: user.id })).client_id
-          identity = { tenant: tenantRecord, user, clientId: client }
+          identity = { tenant: tenantRecord, user, clientId: await clientIdForUser(db, tenantRecord.id, user.id) }
         } else if (clientId && clientSecret) {
           identity = await authenticateClient(db, clientId, clientSecret)
         } else {

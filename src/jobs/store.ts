@@ -413,6 +413,12 @@ export async function releaseAllRunning(db: Queryable): Promise<number> {
   return rowCount ?? 0
 }
 
+/** The kinds of job a tenant has (any state). */
+export async function kindsOf(db: Queryable, tenantId: string): Promise<string[]> {
+  const { rows } = await db.query<{ kind: string }>('SELECT DISTINCT kind FROM jobs WHERE tenant_id = $1', [tenantId])
+  return rows.map((row) => row.kind)
+}
+
 export const NOTIFY_CHANNEL = 'zjobs_jobs'
 
 /** Wakes the workers of every process listening on NOTIFY_CHANNEL. */

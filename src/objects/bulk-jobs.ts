@@ -13,6 +13,7 @@ import type { FileStore } from '../storage/files/store.ts'
 import { byteLimit, csvShape, fileError, MAX_FILE_BYTES, NotCsv, NotUtf8, readHeader, TooLarge, utf8Check, type Operation } from './bulk-csv.ts'
 import { findDefinition, findDefinitionById } from './definition-store.ts'
 import { asUuid } from '../platform/ids.ts'
+import { listJobErrors, type JobErrorRow } from './bulk-store.ts'
 import { NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, Resource } from './errors.ts'
 import { requireAccess, scopeOf, type Access, type Caller } from './permissions.ts'
@@ -268,21 +269,10 @@ export async function cancelJobFor(db: Db, views: JobViews, caller: Caller, id: 
   })
 }
 
-export interface JobErrorRow {
-  code: number
-  message: string
-  record: Record<string, unknown>
-  row: number
-}
-
 export async function jobErrorsFor(db: Db, caller: Caller, id: string): Promise<{ errors: JobErrorRow[] }> {
   requireAccess(caller, 'view')
   const job = await findJob(db, caller, id)
-  const { rows } = await db.query<{ row_number: number; code: number; message: string; record: Record<string, unknown> }>(
-    `SELECT row_number, code, message, record FROM custom_object_job_errors WHERE tenant_id = $1 AND job_id = $2 ORDER BY row_number`,
-    [job.tenantId, job.id],
-  )
-  return { errors: rows.map((row) => ({ code: row.code, message: row.message, record: row.record, row: row.row_number })) }
+  return { errors: await listJobErrors(db, job.tenantId, job.id) }
 }
 
 export interface Upload {

@@ -5,6 +5,7 @@
 // jobs delete in batches until no record matches.
 import type { PoolClient } from 'pg'
 import { JobFailure, type JobContext, type JobDeps, type JobKind, type JobOutcome, type Next } from '../jobs/types.ts'
+import { saveJobErrors } from './bulk-store.ts'
 import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './bulk-csv.ts'
 import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './bulk-jobs.ts'
 import { findDefinitionById } from './definition-store.ts'
@@ -213,26 +214,11 @@ async function writeBatch(tx: PoolClient, context: Context, state: BatchState, h
       else if (!updated.has(write.id)) refuse(row, { code: code(Resource.record, CoCategory.notFound), message: `Record [${write.id}] does not exist.` })
     }
   }
-  await saveErrors(tx, job.tenantId, job.id, errors.sort((a, b) => a.row - b.row))
+  const refused = errors.sort((a, b) => a.row - b.row)
+  await saveJobErrors(tx, job.tenantId, job.id, refused.map((error) => ({ row: error.row, code: error.problem.code, message: error.problem.message, record: error.record })))
   return {
     rowsDone: batch.rows[batch.rows.length - 1].row,
     recordsProcessed: (job.progress.recordsProcessed ?? 0) + batch.rows.length,
   }
 }
 
-async function saveErrors(tx: PoolClient, tenantId: string, jobId: string, errors: RowError[]): Promise<void> {
-  if (errors.length === 0) return
-  await tx.query(
-    `INSERT INTO custom_object_job_errors (tenant_id, job_id, row_number, code, message, record)
-     SELECT $1, $2, e.row_number, e.code, e.message, e.record
-     FROM unnest($3::int[], $4::int[], $5::text[], $6::json[]) AS e(row_number, code, message, record)`,
-    [
-      tenantId,
-      jobId,
-      errors.map((error) => error.row),
-      errors.map((error) => error.problem.code),
-      errors.map((error) => error.problem.message),
-      errors.map((error) => JSON.stringify(error.record)),
-    ],
-  )
-}

@@ -295,6 +295,18 @@ export interface ClientInput {
 }
 
 /**
+ * The client id a user's token is minted for without its secret (`zjobs token --tenant
+ * --user`, the admin plane's token route): the user's first OAuth client, made when it has none.
+ */
+export async function clientIdForUser(db: Db, tenantId: string, userId: string): Promise<string> {
+  const { rows } = await db.query<{ client_id: string }>(
+    'SELECT client_id FROM oauth_clients WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at LIMIT 1',
+    [tenantId, userId],
+  )
+  return rows[0]?.client_id ?? (await createOAuthClient(db, tenantId, { userId })).client_id
+}
+
+/**
  * Creates an OAuth client bound to a user. A given clientId that already exists for the same
  * user gets the given secret (how ZJOBS_DEFAULT_CLIENT_* keep local setups deterministic).
  */

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { planSeed } from '../../billing/seed.ts'
 import { SEED_JOB_KIND, type SeedJobParams } from '../../billing/seed-job.ts'
-import { getJob, insertJob, listJobs, requestStop } from '../../jobs/store.ts'
+import { getJob, insertJob, kindsOf, listJobs, requestStop } from '../../jobs/store.ts'
 import type { Job } from '../../jobs/types.ts'
 import { notFound } from '../../platform/errors.ts'
 import { newHexId } from '../../platform/ids.ts'
@@ -111,7 +111,7 @@ export async function adminJobRoutes(app: FastifyInstance, deps: Pick<AppDeps, '
     },
     async (request) => {
       const tenant = await requireTenant(deps.db, request.params.tenantId)
-      const kinds = request.query.kind ? [request.query.kind] : await allKinds(deps, tenant.id)
+      const kinds = request.query.kind ? [request.query.kind] : await kindsOf(deps.db, tenant.id)
       const jobs = await listJobs(deps.db, tenant.id, { kinds, limit: request.query.pageSize ?? 100 })
       return { jobs: jobs.map(adminJobView) }
     },
@@ -142,9 +142,4 @@ export async function adminJobRoutes(app: FastifyInstance, deps: Pick<AppDeps, '
       return adminJobView(stopped.job)
     },
   )
-}
-
-async function allKinds(deps: Pick<AppDeps, 'db'>, tenantId: string): Promise<string[]> {
-  const { rows } = await deps.db.query<{ kind: string }>('SELECT DISTINCT kind FROM jobs WHERE tenant_id = $1', [tenantId])
-  return rows.map((row) => row.kind)
 }

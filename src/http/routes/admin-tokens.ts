@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { invalid, notFound } from '../../platform/errors.ts'
 import { mintToken, OAuthError } from '../../platform/oauth.ts'
-import { createOAuthClient, getUser, requireTenant } from '../../platform/tenants.ts'
+import { clientIdForUser, getUser, requireTenant } from '../../platform/tenants.ts'
 import type { AppDeps } from '../context.ts'
 
 const Params = Type.Object({ tenantId: Type.String(), userId: Type.String() })
@@ -46,11 +46,7 @@ export async function adminTokenRoutes(app: FastifyInstance, deps: Pick<AppDeps,
       const tenant = await requireTenant(deps.db, request.params.tenantId)
       const user = await getUser(deps.db, tenant.id, request.params.userId)
       if (!user) throw notFound(`User ${request.params.userId} does not exist in tenant ${tenant.id}`)
-      const { rows } = await deps.db.query<{ client_id: string }>(
-        'SELECT client_id FROM oauth_clients WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at LIMIT 1',
-        [tenant.id, user.id],
-      )
-      const clientId = rows[0]?.client_id ?? (await createOAuthClient(deps.db, tenant.id, { userId: user.id })).client_id
+      const clientId = await clientIdForUser(deps.db, tenant.id, user.id)
       try {
         return await mintToken(deps.db, deps.config.tokenTtlSeconds, { tenant, user, clientId }, request.body.entityId)
       } catch (error) {
