@@ -64,7 +64,7 @@ export async function signInWithClient(page: Page, url: string, clientId: string
 export async function signInWithAdminToken(page: Page, url: string, token: string): Promise<void> {
   await page.goto(`${url}/console/sign-in`)
   await page.getByRole('tab', { name: 'Admin token' }).click()
-  await page.getByLabel('Admin token').fill(token)
+  await page.getByRole('textbox', { name: 'Admin token' }).fill(token)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor()
 }
