@@ -65,3 +65,14 @@ test('the import graph is read: it sees the imports it should', () => {
 test('no source file imports itself back through others (no import circles)', () => {
   assert.deepEqual(cycles(importGraph()).map((cycle) => cycle.join(' -> ')), [])
 })
+
+const FAMILIES = ['src/query/', 'src/objects/', 'src/backfill/', 'src/billing/']
+const isRouteFile = (file: string) => /(^|\/|-)routes\.ts$/.test(file)
+
+test('an API family reaches HTTP only from its route files', () => {
+  const offenders = [...importGraph()]
+    .filter(([file]) => FAMILIES.some((family) => file.startsWith(family)) && !isRouteFile(file))
+    .flatMap(([file, targets]) => targets.filter((target) => target.startsWith('src/http/')).map((target) => `${file} -> ${target}`))
+  assert.deepEqual(offenders, [])
+  assert.ok(isRouteFile('src/objects/record-routes.ts') && isRouteFile('src/query/routes.ts') && !isRouteFile('src/query/service.ts'))
+})

@@ -2,7 +2,7 @@
 // (/v1/uno/data-backfill/bookingdate/jobs): create, list, retrieve, stop.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import type { AppDeps } from '../http/context.ts'
+import { callerOf, type AppDeps } from '../http/context.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import {
   listBatchJobs,
@@ -48,7 +48,7 @@ const FAMILIES: FamilyRoutes[] = [
 export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
   for (const { family, path, noun, ids } of FAMILIES) {
     const create = async (request: FastifyRequest, options: SubmitOptions) => {
-      const job = await submitBatchJob(deps.db, backfillCaller(request), family, options)
+      const job = await submitBatchJob(deps.db, backfillCaller(callerOf(request)), family, options)
       deps.jobs.wake()
       return ok(request, { jobId: job.id })
     }
@@ -83,7 +83,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
       path,
       { schema: { tags, summary: `List ${noun.replace(/^an? /, '')}s, newest first`, operationId: ids.list, response: { 200: AutoJobsResponse, ...errors } } },
       async (request) => {
-        const caller = backfillCaller(request)
+        const caller = backfillCaller(callerOf(request))
         const jobs = await listBatchJobs(deps.views, caller, family)
         return ok(request, { jobs: jobs.map((job) => toAutoBackfillJob(job, caller.principal.tenant.timeZone)) })
       },
@@ -93,7 +93,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
       `${path}/:jobId`,
       { schema: { tags, summary: `Retrieve ${noun}`, operationId: ids.get, params: JobParams, response: { 200: AutoJobResponse, ...errors } } },
       async (request) => {
-        const caller = backfillCaller(request)
+        const caller = backfillCaller(callerOf(request))
         const job = await readBatchJob(deps.db, deps.views, caller, family, request.params.jobId)
         return ok(request, { job: toAutoBackfillJob(job, caller.principal.tenant.timeZone) })
       },
@@ -105,7 +105,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
         schema: { tags, summary: `Stop ${noun}`, operationId: ids.stop, params: JobParams, body: StopBody, response: { 200: CommonResponse, ...errors } },
       },
       async (request) => {
-        const caller = backfillCaller(request)
+        const caller = backfillCaller(callerOf(request))
         checkStopBody(request.body)
         await stopBatchJob(deps.db, caller, family, request.params.jobId)
         return ok(request)

@@ -8,8 +8,9 @@ import { newHexId } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
 import { BATCH_JOB_ATTEMPTS, type BatchJobParams, type BatchJobProgress } from './batch-job.ts'
 import { boundSql, type BatchJobType } from './batch-sql.ts'
-import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob, type Caller } from './common.ts'
+import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from './common.ts'
 import { progressText, readableTime } from './format.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export type BatchJob = Job<BatchJobParams, BatchJobProgress>
 export type BatchFamily = 'propagation' | 'bookingDate'

@@ -2,7 +2,7 @@
 // checks, the v1 success envelope and the errors (spec §7.11's suggested codes).
 import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { callerOf, type RequestScope } from '../http/context.ts'
+import type { Caller } from '../platform/caller.ts'
 import { getJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import { ApiError, Category } from '../platform/errors.ts'
@@ -17,16 +17,8 @@ export const BACKFILL_KINDS = {
 } as const
 export type BackfillKind = (typeof BACKFILL_KINDS)[keyof typeof BACKFILL_KINDS]
 
-export interface Caller {
-  principal: Principal
-  scope: RequestScope
-  /** The tenant's clock: the times of every answer. */
-  clock: TenantClock
-}
-
-/** The caller of a Data Backfill route, who must hold the dataBackfill permission. */
-export function backfillCaller(request: FastifyRequest): Caller {
-  const caller = callerOf(request)
+/** The caller of a Data Backfill operation, who must hold the dataBackfill permission (403 otherwise). */
+export function backfillCaller(caller: Caller): Caller {
   const { user } = caller.principal
   if (!user.admin && !user.permissions.includes('dataBackfill')) {
     throw new ApiError(403, Category.permission, 'You do not have the permission to use Data Backfill')

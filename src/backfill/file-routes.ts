@@ -3,7 +3,7 @@
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import type { AppDeps } from '../http/context.ts'
+import { callerOf, type AppDeps } from '../http/context.ts'
 import { contentDisposition } from '../http/routes/files.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 import { backfillCaller, checkStopBody, ok } from './common.ts'
@@ -43,7 +43,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const caller = backfillCaller(request)
+      const caller = backfillCaller(callerOf(request))
       const parts = await receiveUpload(request, deps.files, caller.principal.tenant.id, caller.principal.user.id)
       const job = await submitFileJob(deps.db, deps.files, caller, parts)
       deps.jobs.wake()
@@ -63,7 +63,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const caller = backfillCaller(request)
+      const caller = backfillCaller(callerOf(request))
       const job = await readFileJob(deps.db, deps.views, caller, request.params.jobId)
       return ok(request, { job: toDataBackfillJob(job, deps.files, caller.clock.now()) })
     },
@@ -82,7 +82,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const caller = backfillCaller(request)
+      const caller = backfillCaller(callerOf(request))
       checkStopBody(request.body)
       await stopFileJob(deps.db, caller, request.params.jobId)
       return ok(request)
@@ -90,7 +90,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
   )
 
   const list = async (request: FastifyRequest) => {
-    const caller = backfillCaller(request)
+    const caller = backfillCaller(callerOf(request))
     const jobs = await listFileJobs(deps.views, caller)
     const now = caller.clock.now()
     return ok(request, { jobs: jobs.map((job) => ({ ...toDataBackfillJob(job, deps.files, now), type: job.params.type })) })
@@ -100,7 +100,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/v1/uno/date-backfill/listjobs', { schema: { ...listSchema, hide: true } }, list)
 
   const template = async (request: FastifyRequest<{ Params: Static<typeof TemplateParams> }>, reply: FastifyReply) => {
-    backfillCaller(request)
+    backfillCaller(callerOf(request))
     const { type } = request.params
     if (!isBackfillType(type)) {
       throw new ApiError(400, Category.invalidValue, `Invalid type '${type}': use one of ${BACKFILL_TYPES.join(', ')}`)

@@ -8,12 +8,13 @@ import { ApiError, Category } from '../platform/errors.ts'
 import { newHexId } from '../platform/ids.ts'
 import type { Db } from '../storage/db.ts'
 import { attachFileToJob, type FileStore } from '../storage/files/store.ts'
-import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob, type Caller } from './common.ts'
+import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from './common.ts'
 import { openCsv, readHeader, scanCsv, UploadError } from './csv-source.ts'
 import type { FileJobParams, FileJobProgress, FileJobResult } from './file-job.ts'
 import { epochString, humanSize } from './format.ts'
 import { BACKFILL_TYPES, isBackfillType, planColumns, TYPE_SPECS, type BackfillType } from './templates.ts'
 import { unquote, type StoredUpload, type UploadParts } from './upload.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export type FileJob = Job<FileJobParams, FileJobProgress, FileJobResult>
 

@@ -9,16 +9,9 @@ import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import type { Family } from './errors.ts'
 import type { RateLimiter } from './plugins/limits.ts'
+import type { Caller, RequestScope } from '../platform/caller.ts'
 
 export type AuthMode = 'bearer' | 'admin' | 'none'
-
-/** Where a request may read and write: the entity and orgs its headers chose. */
-export interface RequestScope {
-  /** The entity of a multi-entity tenant; null for a tenant without entities. */
-  entityId: string | null
-  /** The orgs of a multi-org tenant; null for a tenant without orgs. */
-  orgIds: string[] | null
-}
 
 export interface AppDeps {
   config: Config
@@ -58,11 +51,7 @@ declare module 'fastify' {
 }
 
 /** The caller of a bearer-authenticated route, the scope its headers chose and its tenant's clock. */
-export function callerOf(request: { principal: Principal | null; scope: RequestScope | null; clock?: TenantClock | null }): {
-  principal: Principal
-  scope: RequestScope
-  clock: TenantClock
-} {
+export function callerOf(request: { principal: Principal | null; scope: RequestScope | null; clock?: TenantClock | null }): Caller {
   if (!request.principal || !request.scope) throw new Error('route is not bearer-authenticated')
   return { principal: request.principal, scope: request.scope, clock: request.clock ?? REAL_CLOCK }
 }

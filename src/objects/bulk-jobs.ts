@@ -16,9 +16,10 @@ import { asUuid } from '../platform/ids.ts'
 import { listJobErrors, type JobErrorRow } from './bulk-store.ts'
 import { NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, Resource } from './errors.ts'
-import { requireAccess, scopeOf, type Access, type Caller } from './permissions.ts'
+import { requireAccess, scopeOf, type Access } from './permissions.ts'
 import { FilterBuilder, FilterError, OPERATORS } from './record-filter.ts'
 import { schemaOf, type RecordSchema } from './record-values.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export const BULK_KIND = 'custom_objects.bulk'
 /** Zuora: 5 bulk jobs per tenant accepted, pending or in progress. */

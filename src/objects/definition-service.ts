@@ -12,7 +12,8 @@ import {
 } from './definition-store.ts'
 import { NAMESPACE, parseDefinitionInput, renderDefinition, type Definition, type StoredDefinition } from './definitions.ts'
 import { badDefinition, coError, CoCategory, Resource } from './errors.ts'
-import { requireAccess, scopeOf, type Caller } from './permissions.ts'
+import { requireAccess, scopeOf } from './permissions.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export const definitionUri = (object: string) => `/objects/definitions/${NAMESPACE}/${object}`
 

@@ -19,8 +19,9 @@ import { definitionNotFound, requireCustomTargets, requireNamespace } from './de
 import { badDefinition, CoCategory, Resource } from './errors.ts'
 import type { FieldDef } from './field-types.ts'
 import { parseFieldDef, parseLabel } from './fields.ts'
-import { requireAccess, scopeOf, type Caller } from './permissions.ts'
+import { requireAccess, scopeOf } from './permissions.ts'
 import { clearUniqueSlot, renameFieldInRecords } from './record-store.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export const ACTION_TYPES = ['addField', 'deleteField', 'updateField', 'updateObject', 'renameField', 'addRelationship', 'deleteRelationship'] as const
 export type ActionType = (typeof ACTION_TYPES)[number]

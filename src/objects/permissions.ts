@@ -1,19 +1,13 @@
 // Who may do what: Zuora's three platform permissions (View, Edit and Delete Custom
 // Objects), with the codes of spec §3.8 (categories 12 read, 13 update, 14 delete, 15
 // create). Admins have them all.
-import type { RequestScope } from '../http/context.ts'
+import type { Caller } from '../platform/caller.ts'
 import type { TenantClock } from '../platform/clock.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Permission } from '../platform/tenants.ts'
 import { code, coError, Resource, CoCategory } from './errors.ts'
 import type { DefinitionScope } from './definition-store.ts'
 
-export interface Caller {
-  principal: Principal
-  scope: RequestScope
-  /** The tenant's clock: the times of every answer. */
-  clock: TenantClock
-}
 
 export type Access = 'view' | 'create' | 'update' | 'delete'
 

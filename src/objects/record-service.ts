@@ -7,7 +7,7 @@ import type { Db, Queryable } from '../storage/db.ts'
 import { findDefinition } from './definition-store.ts'
 import { NAMESPACE } from './definitions.ts'
 import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
-import { requireRecordAccess, scopeOf, type Caller } from './permissions.ts'
+import { requireRecordAccess, scopeOf } from './permissions.ts'
 import { queryFilter } from './record-filter.ts'
 import { countRecords, deleteRecords, getRecords, listRecords, transactionTime, type RecordFilter, type StoredRecord } from './record-store.ts'
 import {
@@ -21,6 +21,7 @@ import {
 } from './record-values.ts'
 import { newRecordId } from './record-ids.ts'
 import { insertBatch, updateBatch } from './record-writes.ts'
+import type { Caller } from '../platform/caller.ts'
 
 export const MAX_BATCH = 1000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -12,7 +12,7 @@ import { asUuid, newUuid, UUID } from '../platform/ids.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
-import type { RequestScope } from '../http/context.ts'
+import type { Caller } from '../platform/caller.ts'
 import { DATA_QUERY_KINDS, type DataQueryParams, type DataQueryResult, type SourceData } from './jobs.ts'
 
 export type QueryStatus = 'accepted' | 'in_progress' | 'completed' | 'failed' | 'cancelled'
@@ -37,11 +37,6 @@ const STATES_OF: Record<QueryStatus, JobState[]> = {
 const ALL_KINDS = Object.values(DATA_QUERY_KINDS)
 const QUEUE_LOCK = 7_310_004 // arbitrary, constant: "zjobs data query queue"
 
-export interface Caller {
-  principal: Principal
-  scope: RequestScope
-  clock: TenantClock
-}
 
 const statusOf = (job: Job): QueryStatus => (job.stopRequested === 'cancel' ? 'cancelled' : STATUS_OF[job.state])
 

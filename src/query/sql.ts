@@ -17,7 +17,8 @@ export type Statement =
   | { kind: 'showFunctions' }
   | { kind: 'select'; sql: string; tables: string[]; selectsDeleted: boolean }
 
-export interface Caller {
+/** What a statement is prepared against: who submitted it (their rights) and the tenant's custom object tables. */
+export interface StatementContext {
   admin: boolean
   /** The tenant's custom objects (default__<object>), resolved before the statement is rewritten. */
   customObjects?: ReadonlyMap<string, CustomTable>
@@ -55,30 +56,30 @@ const METADATA: [RegExp, (match: RegExpExecArray) => Statement][] = [
 
 const unquote = (identifier: string) => (identifier.startsWith('"') ? identifier.slice(1, -1) : identifier).toLowerCase()
 
-export async function prepareStatement(query: string, caller: Caller, options: PrepareOptions): Promise<Statement> {
+export async function prepareStatement(query: string, context: StatementContext, options: PrepareOptions): Promise<Statement> {
   const text = query.trim().replace(/;\s*$/, '').trim()
   if (text === '') throw new QueryError('The query is empty')
   for (const [pattern, statement] of METADATA) {
     const match = pattern.exec(text)
     if (match) {
       const result = statement(match)
-      if (result.kind === 'showColumns') requireTable(result.table, caller)
+      if (result.kind === 'showColumns') requireTable(result.table, context)
       return result
     }
   }
-  return prepareSelect(text, caller, options)
+  return prepareSelect(text, context, options)
 }
 
-function requireTable(name: string, caller: Caller) {
-  const custom = caller.customObjects?.get(name.toLowerCase())
-  if (custom && !caller.viewCustomObjects && !caller.admin) {
+function requireTable(name: string, context: StatementContext) {
+  const custom = context.customObjects?.get(name.toLowerCase())
+  if (custom && !context.viewCustomObjects && !context.admin) {
     // Zuora's words for an object the user may not read (clients match "process object").
     throw new QueryError(`Query failed to process object ${custom.name}: the user does not have permission to view custom objects`)
   }
   if (custom) return { ...custom, adminOnly: false }
   const table = exposedTable(name)
   if (!table) throw new QueryError(`Table owl.data.${name} does not exist`)
-  if (table.adminOnly && !caller.admin) throw new QueryError(`Access denied: only administrators can query ${table.name}`)
+  if (table.adminOnly && !context.admin) throw new QueryError(`Access denied: only administrators can query ${table.name}`)
   return table
 }
 
@@ -95,14 +96,14 @@ async function parseTree(sql: string): Promise<Tree> {
   }
 }
 
-async function prepareSelect(text: string, caller: Caller, options: PrepareOptions): Promise<Statement> {
+async function prepareSelect(text: string, context: StatementContext, options: PrepareOptions): Promise<Statement> {
   const tree = await parseTree(preprocessTrinoSql(text))
   if (tree.stmts.length !== 1) throw new QueryError('A Data Query runs exactly one statement')
   const statement = tree.stmts[0].stmt
   if (!('SelectStmt' in statement)) {
     throw new QueryError(`Only SELECT statements are supported; this is ${statementName(statement)}`)
   }
-  const rewriter = new Rewriter(caller)
+  const rewriter = new Rewriter(context)
   const rewritten = limitRows(rewriter.node(statement, new Set()) as Node, options.maxRows + 1)
   let sql: string
   try {
@@ -173,12 +174,12 @@ const str = (sval: string) => ({ String: { sval } })
 
 /** Walks a parse tree, refusing what is not allowed and rewriting what Trino spells differently. */
 class Rewriter {
-  readonly #caller: Caller
+  readonly #context: StatementContext
   readonly tables = new Set<string>()
   selectsDeleted = false
 
-  constructor(caller: Caller) {
-    this.#caller = caller
+  constructor(context: StatementContext) {
+    this.#context = context
   }
 
   /** `ctes`: the names of the common table expressions visible here. */
@@ -250,7 +251,7 @@ class Rewriter {
         throw new QueryError(`Table ${String(qualified).toLowerCase()} does not exist`)
       }
       if (ctes.has(name)) return { RangeVar: { ...body, relname: name, ...(alias ? { alias } : {}) } }
-      const table = requireTable(name, this.#caller)
+      const table = requireTable(name, this.#context)
       this.tables.add(table.name)
       // A custom object: its subquery (made by zjobs, so not walked) under the table's name.
       if ('subquery' in table) {

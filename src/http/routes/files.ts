@@ -13,7 +13,8 @@ import type { Permission } from '../../platform/tenants.ts'
 import { DATA_QUERY_KINDS } from '../../query/jobs.ts'
 import type { Db } from '../../storage/db.ts'
 import type { FileMeta, FileStore } from '../../storage/files/store.ts'
-import { callerOf, type AppDeps, type RequestScope } from '../context.ts'
+import { callerOf, type AppDeps } from '../context.ts'
+import type { RequestScope } from '../../platform/caller.ts'
 import type { Principal } from '../../platform/oauth.ts'
 
 const FileParams = Type.Object({ fileId: Type.String() })
