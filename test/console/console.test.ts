@@ -200,7 +200,7 @@ describe('the web console', () => {
     await seeded.getByText('completed').waitFor()
     const csv = 'id,accountnumber,name\n0123456789abcdef0123456789abcdef,CONSOLE-1,Console Import\n'
     await page.getByLabel('Object').selectOption('Account')
-    await page.getByLabel('Drop a Account CSV file to import').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.getByLabel('Drop a CSV file of Account rows to import').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
     await page.getByText('Imported 1 rows into account.').waitFor()
     await screenshot(page, '14-admin-seed-import')
 

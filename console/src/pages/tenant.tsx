@@ -324,7 +324,7 @@ function Data({ tenant }: { tenant: AdminTenant }) {
           )}
         </div>
         <DropZone
-          label={`Drop a ${object} CSV file to import`}
+          label={`Drop a CSV file of ${object} rows to import`}
           accept=".csv,text/csv"
           disabled={importing.pending}
           onFile={(file) => {
