@@ -236,7 +236,7 @@ describe('zjobs decrypt', () => {
     assert.equal(gunzipSync(piped.stdout).toString(), TRICKY_CSV)
   })
 
-  test('a wrong key or an altered file: one error line, exit 1, no output file left', async () => {
+  test('a wrong key or an altered file: one error line, exit 1, no output file left; a missing option is a usage error (exit 2)', async () => {
     const { bytes } = await produce({ format: 'CSV', compression: 'NONE', encryptionKey: spkiBase64(k1024.publicKey) }, TRICKY_COLUMNS, [TRICKY_ROWS])
     const encryptedPath = join(dir, 'in.csv.enc')
     const alteredPath = join(dir, 'altered.csv.enc')
@@ -261,7 +261,7 @@ describe('zjobs decrypt', () => {
     assert.equal(existsSync(outPath), false)
 
     const missing = await zjobs(['decrypt', '--key', keyPath, '--out', outPath])
-    assert.equal(missing.code, 1)
+    assert.equal(missing.code, 2, 'usage errors exit 2, as every verb')
     assert.match(missing.stderr, /required option '--in <file>' not specified/)
   })
 })
