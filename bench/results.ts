@@ -11,7 +11,7 @@ export interface Row {
   /** zjobs' figure, in `unit`. */
   zjobs?: number
   baseline?: number
-  unit: 's' | 'ms' | 'req/s' | 'MB'
+  unit: 's' | 'ms' | 'req/s' | 'MB' | 'KB'
   /** zjobs / baseline. */
   ratio?: number
   target?: Target

@@ -19,6 +19,7 @@ import { autoBackfillScenario } from './scenarios/auto-backfill.ts'
 import { bulkCreateScenario } from './scenarios/bulk-create.ts'
 import { cliScenario } from './scenarios/cli.ts'
 import { cliQueryScenario } from './scenarios/cli-query.ts'
+import { consoleScenario } from './scenarios/console.ts'
 import { dataBackfillScenario } from './scenarios/data-backfill.ts'
 import { exportScenario } from './scenarios/export.ts'
 import { footprintPeakRow, footprintScenario } from './scenarios/footprint.ts'
@@ -43,6 +44,7 @@ export const SCENARIOS: Record<string, (context: Context) => Promise<Row[]>> = {
   bulk: bulkCreateScenario,
   seed: seedScenario,
   isolation: isolationScenario,
+  console: consoleScenario,
 }
 
 /** How a scenario's row reads when it fails as a whole. */
@@ -59,6 +61,7 @@ const LABELS: Record<string, string> = {
   'cli-query': '13. CLI query',
   footprint: '11. footprint',
   isolation: '12. isolation',
+  console: '14. console first load',
 }
 
 /** Scenarios whose work is not the bench's zjobs (their own processes): no peak of its tree. */

@@ -35,7 +35,7 @@ const TITLES: Record<Route['page'], string> = {
 export function App() {
   const route = useRoute()
   const [signIn, setSignIn] = useState<SignIn | undefined>(() => loadSignIn(sessionStorage))
-  const clients = useMemo(() => (signIn ? clientsOf(signIn, location.origin) : undefined), [signIn])
+  const clients = useMemo(() => (signIn ? clientsOf(signIn, location.origin, { store: sessionStorage }) : undefined), [signIn])
   const capabilities = useAsync(
     (signal) => (clients?.api ? probeCapabilities(clients.api, signal) : Promise.resolve(undefined)),
     [clients],

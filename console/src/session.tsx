@@ -31,6 +31,8 @@ export function uploadClient(session: Session, onProgress: UploadProgress): Zuor
   return new ZuoraClient({
     ...session.apiOptions!,
     credentials: undefined,
+    initialToken: undefined,
+    onToken: undefined,
     token: ({ renew }) => api.token(renew),
     fetch: xhrFetch(onProgress),
     // An upload is not sent twice behind the user's back.

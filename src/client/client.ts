@@ -54,6 +54,16 @@ export interface ClientOptions {
   timeoutMs?: number
   onRetry?(notice: RetryNotice): void
   fetch?: typeof fetch
+  /** A token got earlier (a console tab's, kept across reloads): used while it lasts, as if just asked for. */
+  initialToken?: KeptToken
+  /** Told of each new token (to keep it for a later session: see initialToken). */
+  onToken?(token: KeptToken): void
+}
+
+/** A bearer token and when it expires (epoch milliseconds). */
+export interface KeptToken {
+  value: string
+  expires: number
 }
 
 /** A body that can be sent again on a retry: a value (string, Blob, FormData...) or a factory of fresh ones. */
@@ -105,6 +115,7 @@ export class ZuoraClient {
     this.#options = options
     this.#retry = { ...DEFAULT_RETRY, ...options.retry }
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+    if (options.initialToken && options.initialToken.expires - TOKEN_MARGIN_MS > Date.now()) this.#token = { ...options.initialToken }
   }
 
   /** Calls `operation` and answers its JSON body; a non-2xx answer throws a ZuoraError. */
@@ -202,6 +213,7 @@ export class ZuoraClient {
       const value = await this.#options.token({ renew })
       // A token from elsewhere is kept until the server refuses it.
       this.#token = { value, expires: Number.POSITIVE_INFINITY }
+      this.#options.onToken?.({ ...this.#token })
       return value
     }
     const { clientId, clientSecret } = this.#options.credentials!
@@ -221,6 +233,7 @@ export class ZuoraClient {
     const grant = (await response.json()) as { access_token?: string; expires_in?: number }
     if (!grant.access_token) throw new ZuoraError('protocol', 'the token answer has no access_token', { status: response.status, method, path })
     this.#token = { value: grant.access_token, expires: Date.now() + (grant.expires_in ?? 3600) * 1000 }
+    this.#options.onToken?.({ ...this.#token })
     return grant.access_token
   }
 

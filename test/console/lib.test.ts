@@ -22,7 +22,7 @@ import { endVerb, fieldsOf, filterJobs, listPollDelay, percentOf, typeOf } from 
 import { onOrigin } from '../../console/src/lib/links.ts'
 import { firstZipEntry, formatOfFile, guessSeparator, readPreview } from '../../console/src/lib/preview.ts'
 import { parseFilters, parseRoute, routePath, type Route } from '../../console/src/lib/routes.ts'
-import { loadSignIn, saveSignIn, STORAGE_KEY, defaultUser } from '../../console/src/lib/session.ts'
+import { defaultUser, keepToken, keptToken, loadSignIn, saveSignIn, STORAGE_KEY, TOKEN_KEY } from '../../console/src/lib/session.ts'
 
 const streamOf = (bytes: Uint8Array | string, chunk = 7): ReadableStream<Uint8Array> => {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes
@@ -305,8 +305,19 @@ describe('console: links, formats, sign-in, permissions, seed progress', () => {
       store.set(STORAGE_KEY, bad)
       assert.equal(loadSignIn(storage), undefined, bad)
     }
+    // The token kept is the sign-in's own, while it lasts; signing out drops it.
+    const client = { kind: 'client' as const, clientId: 'c', clientSecret: 's' }
+    const now = Date.parse('2026-01-31T10:00:00Z')
+    keepToken(storage, client, { value: 'tok', expires: now + 3_600_000 })
+    assert.deepEqual(keptToken(storage, client, now), { value: 'tok', expires: now + 3_600_000 })
+    assert.equal(keptToken(storage, { ...client, clientId: 'other' }, now), undefined)
+    assert.equal(keptToken(storage, { ...client, entityId: 'e' }, now), undefined)
+    assert.equal(keptToken(storage, client, now + 3_560_000), undefined, 'within a minute of its expiry')
+    saveSignIn(storage, client)
+    assert.ok(keptToken(storage, client, now), 'signing in keeps the token the sign-in got')
     saveSignIn(storage, undefined)
     assert.equal(store.has(STORAGE_KEY), false)
+    assert.equal(store.has(TOKEN_KEY), false)
     assert.equal(defaultUser([{ admin: false, id: 'a' }, { admin: true, id: 'b' }])?.id, 'b')
     assert.equal(defaultUser([{ admin: false, id: 'a' }])?.id, 'a')
   })

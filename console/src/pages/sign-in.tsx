@@ -17,7 +17,8 @@ export function SignInPage({ next, onSignedIn }: { next?: string; onSignedIn(sig
   const signIn = useAction(async () => {
     if (mode === 'client') {
       const candidate: SignIn = { kind: 'client', clientId: clientId.trim(), clientSecret: clientSecret.trim(), entityId: entityId.trim() || undefined }
-      await clientsOf(candidate, location.origin).api!.token()
+      // The token asked for here is kept: the session uses it.
+      await clientsOf(candidate, location.origin, { store: sessionStorage }).api!.token()
       onSignedIn(candidate, next)
       return
     }
