@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { request } from '../helpers/http.ts'
 import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../helpers/server.ts'
-import { assertNoForeignRequests, nav, screenshot, signInWithAdminToken, signInWithClient, startConsole, type ConsoleFixture } from './helpers.ts'
+import { assertNoForeignRequests, nav, screenshot, SCREENSHOTS, signInWithAdminToken, signInWithClient, startConsole, type ConsoleFixture } from './helpers.ts'
 
 const VEHICLE = {
   object: 'Vehicle',
@@ -70,6 +70,7 @@ describe('the web console', () => {
     const download = await page.getByRole('link', { name: 'Download' }).getAttribute('href')
     assert.ok(download?.startsWith(`${fixture.server.url}/files/`), `${download} is read on the page's own origin`)
     await screenshot(page, '03-data-query')
+    await page.screenshot({ path: `${SCREENSHOTS}/00-data-query.png` })
 
     // The job is in the list, and its page shows its fields and the same preview.
     await nav(page).getByRole('link', { name: 'Jobs' }).click()
@@ -242,6 +243,23 @@ describe('the web console', () => {
     await page.getByLabel('SQL').fill('SELECT 42 AS answer')
     await page.getByLabel('SQL').press('Control+Enter')
     await page.getByRole('region', { name: 'Result preview' }).getByRole('cell', { name: '42' }).waitFor()
+    await page.close()
+    assertNoForeignRequests(fixture)
+  })
+
+  test("the jobs list of every family, as the admin sees the default tenant's (the README's screenshot)", async () => {
+    const page = await fixture.page()
+    await signInWithAdminToken(page, fixture.server.url, ADMIN_TOKEN)
+    const list = page.getByRole('region', { name: 'Jobs' })
+    // The jobs the tests above ran: queries, the bulk job, the stopped auto backfill.
+    await list.getByRole('row').filter({ hasText: 'Custom object bulk' }).first().waitFor()
+    await list.getByRole('row').filter({ hasText: 'Auto backfill' }).first().waitFor()
+    await page.screenshot({ path: `${SCREENSHOTS}/00-jobs.png` })
+    // Filters: the stopped ones only, in the address too.
+    await page.getByLabel('Status').selectOption('stopped')
+    await page.waitForURL(/state=stopped/)
+    await list.getByRole('row').filter({ hasText: 'STOPPED' }).first().waitFor()
+    assert.equal(await list.getByRole('row').filter({ hasText: 'Data Query' }).count(), 0)
     await page.close()
     assertNoForeignRequests(fixture)
   })

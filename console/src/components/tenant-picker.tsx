@@ -8,11 +8,12 @@ import { errorText } from './ui.tsx'
 
 export function TenantPicker() {
   const session = useSession()
+  const admin = session.admin
   const signIn = session.signIn
-  if (signIn.kind !== 'admin') return null
-  const admin = session.admin!
-  const tenants = useAsync((signal) => listTenants(admin, signal), [admin])
-  const users = useAsync((signal) => (signIn.tenantId ? listUsers(admin, signIn.tenantId, signal) : Promise.resolve([])), [admin, signIn.tenantId])
+  const tenantId = signIn.kind === 'admin' ? signIn.tenantId : undefined
+  const tenants = useAsync((signal) => (admin ? listTenants(admin, signal) : Promise.resolve([])), [admin])
+  const users = useAsync((signal) => (admin && tenantId ? listUsers(admin, tenantId, signal) : Promise.resolve([])), [admin, tenantId])
+  if (signIn.kind !== 'admin' || !admin) return null
   const tenant = tenants.data?.find((candidate) => candidate.id === signIn.tenantId)
   const user = users.data?.find((candidate) => candidate.id === signIn.userId)
   const entities = tenant?.entities.filter((entity) => !user?.entityIds || user.entityIds.includes(entity.id)) ?? []
