@@ -126,6 +126,31 @@ describe('the web console', () => {
     assertNoForeignRequests(fixture)
   })
 
+  test('uploads a Data Backfill file with its template beside it, and downloads the job\'s result file', async () => {
+    const page = await fixture.page()
+    await signInWithClient(page, fixture.server.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    await nav(page).getByRole('link', { name: 'Upload' }).click()
+    await page.getByRole('link', { name: 'Data Backfill file job' }).click()
+    await page.getByLabel('Type').selectOption('RatePlanCharge')
+    const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download template' }).click()])
+    const header = await new Response((await template.createReadStream()) as unknown as ReadableStream).text()
+    assert.match(header, /^Id,/)
+    // A charge the tenant does not have: the job completes with that row failed, in its result file.
+    await page.getByLabel('Drop the RatePlanCharge CSV file to start a backfill').setInputFiles({
+      name: 'charges.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('Id,Booking Date\n0123456789abcdef0123456789abcdef,2026-01-31\n'),
+    })
+    await page.getByRole('heading', { name: /Data Backfill file job/ }).waitFor()
+    await page.locator('.page-header .badge').filter({ hasText: /Completed|Failed/ }).waitFor()
+    const result = page.getByRole('listitem').filter({ hasText: 'Result:' }).getByRole('button')
+    const [file] = await Promise.all([page.waitForEvent('download'), result.click()])
+    assert.ok((await new Response((await file.createReadStream()) as unknown as ReadableStream).arrayBuffer()).byteLength > 0)
+    await screenshot(page, '17-backfill-file-job')
+    await page.close()
+    assertNoForeignRequests(fixture)
+  })
+
   test('the admin token: sets a manual lifecycle, starts an auto backfill (held), stops it; creates a user and reveals its client secret once', async () => {
     const page = await fixture.page()
     await signInWithAdminToken(page, fixture.server.url, ADMIN_TOKEN)

@@ -237,7 +237,7 @@ function Data({ tenant }: { tenant: AdminTenant }) {
     const client = new ZuoraClient({
       baseUrl: location.origin,
       token: async () => adminToken,
-      fetch: xhrFetch((sent) => setUpload({ name: file.name, size: file.size, sent, phase: 'uploading' })),
+      fetch: xhrFetch((sent, total) => setUpload({ name: file.name, size: file.size, sent, total, phase: 'uploading' })),
       retry: { retries: 0 },
     })
     const result = await importBilling(client, tenant.id, object, file, { entityId: entityId || undefined, orgId: orgId || undefined })

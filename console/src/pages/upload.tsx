@@ -42,7 +42,7 @@ function BulkUpload() {
     setUpload({ name: file.name, size: file.size, sent: 0, phase: 'creating' })
     const job = await submitBulkJob(api, { namespace: 'default', object: chosen, operation })
     setUpload({ name: file.name, size: file.size, sent: 0, phase: 'uploading' })
-    const client = uploadClient(session, (sent) => setUpload({ name: file.name, size: file.size, sent, phase: 'uploading' }))
+    const client = uploadClient(session, (sent, total) => setUpload({ name: file.name, size: file.size, sent, total, phase: 'uploading' }))
     await uploadBulkFile(client, job.Id, file, { size: file.size })
     setUpload({ name: file.name, size: file.size, sent: file.size, phase: 'done' })
     navigate({ page: 'job', family: 'objects', id: job.Id })
@@ -90,7 +90,7 @@ function BackfillUpload() {
   const template = useAction(async () => saveFile(await backfillTemplate(api, type), `${type}-template.csv`))
   const start = useAction(async (file: File) => {
     setUpload({ name: file.name, size: file.size, sent: 0, phase: 'uploading' })
-    const client = uploadClient(session, (sent) => setUpload({ name: file.name, size: file.size, sent, phase: 'uploading' }))
+    const client = uploadClient(session, (sent, total) => setUpload({ name: file.name, size: file.size, sent, total, phase: 'uploading' }))
     const jobId = await createFileJob(client, type, file, { fileName: file.name })
     setUpload({ name: file.name, size: file.size, sent: file.size, phase: 'done' })
     navigate({ page: 'job', family: 'backfill', id: jobId })
