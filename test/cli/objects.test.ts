@@ -7,19 +7,9 @@ import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { getBulkJob, listRecords } from '../../src/client/objects.ts'
 import { expectError, expectExit, json, runZjobs, startCliServer, type CliServer } from './helpers.ts'
+import { SMALL_VEHICLE } from '../objects/helpers.ts'
 
-const VEHICLE = {
-  object: 'Vehicle',
-  label: 'Vehicle',
-  properties: {
-    VIN__c: { type: 'string', label: 'VIN', maxLength: 17 },
-    make__c: { type: 'string', label: 'Make', maxLength: 64 },
-    seats__c: { type: 'integer', label: 'Seats', minimum: 1, maximum: 9 },
-  },
-  required: ['VIN__c', 'make__c'],
-  filterable: ['VIN__c', 'make__c', 'seats__c'],
-  unique: ['VIN__c'],
-}
+const VEHICLE = SMALL_VEHICLE
 
 describe('zjobs objects', () => {
   let cli: CliServer

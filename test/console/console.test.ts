@@ -7,19 +7,9 @@ import { after, before, describe, test } from 'node:test'
 import { request } from '../helpers/http.ts'
 import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../helpers/server.ts'
 import { assertNoForeignRequests, nav, screenshot, SCREENSHOTS, signInWithAdminToken, signInWithClient, startConsole, type ConsoleFixture } from './helpers.ts'
+import { SMALL_VEHICLE } from '../objects/helpers.ts'
 
-const VEHICLE = {
-  object: 'Vehicle',
-  label: 'Vehicle',
-  properties: {
-    VIN__c: { type: 'string', label: 'VIN', maxLength: 17 },
-    make__c: { type: 'string', label: 'Make', maxLength: 64 },
-    seats__c: { type: 'integer', label: 'Seats', minimum: 1, maximum: 9 },
-  },
-  required: ['VIN__c', 'make__c'],
-  filterable: ['VIN__c', 'make__c', 'seats__c'],
-  unique: ['VIN__c'],
-}
+const VEHICLE = SMALL_VEHICLE
 
 describe('the web console', () => {
   let fixture: ConsoleFixture

@@ -31,6 +31,20 @@ export const vehicle = (object = 'Vehicle') => ({
   unique: ['VIN__c'],
 })
 
+/** A small definition (a unique VIN, a make, seats) for tests of the tools built on the API: the job CLI, the console. */
+export const SMALL_VEHICLE = {
+  object: 'Vehicle',
+  label: 'Vehicle',
+  properties: {
+    VIN__c: { type: 'string', label: 'VIN', maxLength: 17 },
+    make__c: { type: 'string', label: 'Make', maxLength: 64 },
+    seats__c: { type: 'integer', label: 'Seats', minimum: 1, maximum: 9 },
+  },
+  required: ['VIN__c', 'make__c'],
+  filterable: ['VIN__c', 'make__c', 'seats__c'],
+  unique: ['VIN__c'],
+}
+
 /** An answer of a vendor operation: its status checked, its body checked against the schema. */
 export async function call(
   server: TestServer,
