@@ -190,6 +190,8 @@ describe('zjobs jobs', () => {
         delete env.NO_COLOR
         delete env.FORCE_COLOR
         delete env.NODE_DISABLE_COLORS
+        // Node.js gives a terminal two colours when CI is set (as CI runs this suite): a user's terminal has none of these.
+        delete env.CI
         const command = [process.execPath, BIN, ...args].map(quote).join(' ')
         const child = spawn('script', ['-qec', command, '/dev/null'], { env, cwd: cli.dir, stdio: ['ignore', 'pipe', 'pipe'] })
         let stdout = ''
