@@ -74,5 +74,5 @@ test('an API family reaches HTTP only from its route files', () => {
     .filter(([file]) => FAMILIES.some((family) => file.startsWith(family)) && !isRouteFile(file))
     .flatMap(([file, targets]) => targets.filter((target) => target.startsWith('src/http/')).map((target) => `${file} -> ${target}`))
   assert.deepEqual(offenders, [])
-  assert.ok(isRouteFile('src/objects/record-routes.ts') && isRouteFile('src/query/routes.ts') && !isRouteFile('src/query/service.ts'))
+  assert.ok(isRouteFile('src/objects/records/routes.ts') && isRouteFile('src/query/routes.ts') && !isRouteFile('src/query/service.ts'))
 })

@@ -2,7 +2,7 @@
 // payload, DataBackfillJob and GETAutoBackfillJobResponse, for validation, serialisation and
 // the OpenAPI document.
 import { Type } from 'typebox'
-import { BACKFILL_TYPES } from './templates.ts'
+import { BACKFILL_TYPES } from './files/templates.ts'
 
 const Reason = Type.Object({ code: Type.String(), message: Type.String() })
 const envelope = {

@@ -4,10 +4,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import { publicBaseUrl, type Config } from '../config.ts'
 import { openDatabase, type Db } from '../storage/db.ts'
 import { openFileStore } from '../storage/files/store.ts'
-import { seedJobKind } from '../billing/seed-job.ts'
-import { dataQueryKinds } from '../query/jobs.ts'
-import { bulkJobKind } from '../objects/bulk-run.ts'
-import { dataBackfillKinds } from '../backfill/jobs.ts'
+import { seedJobKind } from '../billing/job.ts'
+import { dataQueryKinds } from '../query/job.ts'
+import { bulkJobKind } from '../objects/bulk/job.ts'
+import { fileJobKind } from '../backfill/files/job.ts'
+import { batchJobKinds } from '../backfill/batch/job.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import type { JobDeps, JobKind } from './types.ts'
 
@@ -30,5 +31,5 @@ export async function openJobDeps(config: Config, db: Db, log: FastifyBaseLogger
 }
 
 export function jobKinds(deps: JobDeps): JobKind[] {
-  return [seedJobKind as JobKind, ...dataQueryKinds(deps), ...dataBackfillKinds(deps), bulkJobKind(deps) as JobKind]
+  return [seedJobKind as JobKind, ...dataQueryKinds(deps), fileJobKind(deps) as JobKind, ...(batchJobKinds() as JobKind[]), bulkJobKind(deps) as JobKind]
 }

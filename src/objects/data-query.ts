@@ -5,9 +5,9 @@
 // that picks the object's records and casts each field to its column type.
 import type { CustomTable } from '../query/sql.ts'
 import type { Queryable } from '../storage/db.ts'
-import { listDefinitions, type DefinitionScope } from './definition-store.ts'
-import { fieldsOf, type Definition } from './definitions.ts'
-import { dataQueryType } from './fields.ts'
+import { listDefinitions, type DefinitionScope } from './definitions/store.ts'
+import { fieldsOf, type Definition } from './definitions/model.ts'
+import { dataQueryType } from './definitions/fields.ts'
 
 export const TABLE_PREFIX = 'default__'
 

@@ -6,7 +6,7 @@ import type { TenantClock } from '../platform/clock.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Permission } from '../platform/tenants.ts'
 import { code, coError, Resource, CoCategory } from './errors.ts'
-import type { DefinitionScope } from './definition-store.ts'
+import type { DefinitionScope } from './definitions/store.ts'
 
 
 export type Access = 'view' | 'create' | 'update' | 'delete'

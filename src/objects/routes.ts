@@ -4,10 +4,10 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { AppDeps } from '../http/context.ts'
 import { sendError, toApiError } from '../http/errors.ts'
 import { ApiError, Category } from '../platform/errors.ts'
-import { definitionRoutes } from './definition-routes.ts'
+import { definitionRoutes } from './definitions/routes.ts'
 import { parseExactJson, parseJson } from './exact-json.ts'
-import { jobRoutes } from './job-routes.ts'
-import { recordRoutes } from './record-routes.ts'
+import { jobRoutes } from './bulk/routes.ts'
+import { recordRoutes } from './records/routes.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -13,7 +13,7 @@ import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
 import type { FileStore } from '../storage/files/store.ts'
 import type { Caller } from '../platform/caller.ts'
-import { DATA_QUERY_KINDS, type DataQueryParams, type DataQueryResult, type SourceData } from './jobs.ts'
+import { DATA_QUERY_KINDS, type DataQueryParams, type DataQueryResult, type SourceData } from './job.ts'
 
 export type QueryStatus = 'accepted' | 'in_progress' | 'completed' | 'failed' | 'cancelled'
 export type DataQueryJob = Job<DataQueryParams, object, DataQueryResult>

@@ -1,8 +1,8 @@
 // The job types a tenant can pace, each its family's lifecycle (its stages, its words for them).
-import { BATCH_JOB_LIFECYCLES } from '../backfill/batch-service.ts'
-import { FILE_JOB_LIFECYCLE } from '../backfill/file-service.ts'
+import { BATCH_JOB_LIFECYCLES } from '../backfill/batch/service.ts'
+import { FILE_JOB_LIFECYCLE } from '../backfill/files/service.ts'
 import type { JobLifecycle } from '../jobs/lifecycle.ts'
-import { BULK_LIFECYCLE } from '../objects/bulk-jobs.ts'
+import { BULK_LIFECYCLE } from '../objects/bulk/service.ts'
 import { DATA_QUERY_LIFECYCLE } from '../query/service.ts'
 
 export const JOB_TYPES: readonly JobLifecycle[] = [

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'csv-parse/sync'
-import { CSV_OPTIONS } from '../../src/backfill/csv-source.ts'
-import { CsvScanner } from '../../src/backfill/csv-scan.ts'
+import { CSV_OPTIONS } from '../../src/backfill/files/csv-source.ts'
+import { CsvScanner } from '../../src/backfill/files/csv-scan.ts'
 
 function scan(text: string, chunk = 3): { records: number } | { error: string } {
   const scanner = new CsvScanner()

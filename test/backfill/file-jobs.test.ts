@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { seedTenant } from '../../src/billing/seed.ts'
-import { TYPE_SPECS } from '../../src/backfill/templates.ts'
+import { TYPE_SPECS } from '../../src/backfill/files/templates.ts'
 import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
 import {

@@ -4,11 +4,12 @@
 // file, that exactly the finished batches were applied.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { dataBackfillKinds } from '../../src/backfill/jobs.ts'
-import type { BackfillHooks } from '../../src/backfill/file-job.ts'
-import { NOT_PROCESSED } from '../../src/backfill/result-file.ts'
+import { batchJobKinds } from '../../src/backfill/batch/job.ts'
+import { fileJobKind, type BackfillHooks } from '../../src/backfill/files/job.ts'
+import { NOT_PROCESSED } from '../../src/backfill/files/result-file.ts'
 import { seedTenant } from '../../src/billing/seed.ts'
 import type { FileStore } from '../../src/storage/files/store.ts'
+import type { JobKind } from '../../src/jobs/types.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { assertVendorResponse } from '../helpers/vendor.ts'
 import { assertV1Error, getBatchJob, getFileJob, resultRows, submitFile, waitForBatchJob, waitForFileJob } from './helpers.ts'
@@ -55,7 +56,7 @@ describe('stopping and resuming backfill jobs', () => {
   const stop = (path: string) => server.api('PUT', path, { body: { status: 'Stopping' } })
 
   before(async () => {
-    server = await startTestServer({}, { workers: 'inline', jobKinds: dataBackfillKinds(deps, hooks) })
+    server = await startTestServer({}, { workers: 'inline', jobKinds: [fileJobKind(deps, hooks) as JobKind, ...(batchJobKinds(hooks) as JobKind[])] })
     deps.files = server.server.files
     tenantId = server.server.bootstrap.tenant.id
     await seedTenant(server.server.db, tenantId, { accounts: 30, seed: 8 })

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { humanSize, progressText, readableTime } from '../../src/backfill/format.ts'
-import { planColumns, TYPE_SPECS } from '../../src/backfill/templates.ts'
-import { convertCell, convertId } from '../../src/backfill/values.ts'
-import { sniffFormat } from '../../src/backfill/csv-source.ts'
+import { planColumns, TYPE_SPECS } from '../../src/backfill/files/templates.ts'
+import { convertCell, convertId } from '../../src/backfill/files/values.ts'
+import { sniffFormat } from '../../src/backfill/files/csv-source.ts'
 
 test('sizes: bytes below 1 KB as Zuora writes them, then KB, MB, GB with two decimals', () => {
   assert.equal(humanSize(0), '0Byte')

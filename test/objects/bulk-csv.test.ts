@@ -6,10 +6,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, test } from 'node:test'
 import { parse as parseSync } from 'csv-parse/sync'
-import { csvRows, NotCsv, readHeader, rowReader, utf8Check, type CsvRow } from '../../src/objects/bulk-csv.ts'
-import { parseDefinitionInput, type Definition } from '../../src/objects/definitions.ts'
+import { csvRows, NotCsv, readHeader, rowReader, utf8Check, type CsvRow } from '../../src/objects/bulk/csv.ts'
+import { parseDefinitionInput, type Definition } from '../../src/objects/definitions/model.ts'
 import { RecordCode } from '../../src/objects/errors.ts'
-import { schemaOf, toWrite } from '../../src/objects/record-values.ts'
+import { schemaOf, toWrite } from '../../src/objects/records/values.ts'
 
 /** `bytes` as a stream of chunks of `size` bytes. */
 const chunked = (bytes: Buffer, size: number) => {

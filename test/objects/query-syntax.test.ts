@@ -2,10 +2,10 @@
 // ever reach SQL as parameters.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { FilterBuilder } from '../../src/objects/record-filter.ts'
-import { parseQuery, QuerySyntaxError, type QueryNode } from '../../src/objects/query-syntax.ts'
-import { schemaOf } from '../../src/objects/record-values.ts'
-import type { Definition } from '../../src/objects/definitions.ts'
+import { FilterBuilder } from '../../src/objects/records/filter.ts'
+import { parseQuery, QuerySyntaxError, type QueryNode } from '../../src/objects/records/query-syntax.ts'
+import { schemaOf } from '../../src/objects/records/values.ts'
+import type { Definition } from '../../src/objects/definitions/model.ts'
 
 const eq = (field: string, value: string, op = '='): QueryNode => ({ kind: 'compare', field, op: op as '=', value })
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { compareDecimal, formatDecimal, parseDecimal } from '../../src/objects/decimal.ts'
 import { parseExactJson, rawNumber } from '../../src/objects/exact-json.ts'
-import { fieldOf, parseFieldDef } from '../../src/objects/fields.ts'
-import { canonicalText, convertCsv, convertJson, parseDateTime } from '../../src/objects/values.ts'
+import { fieldOf, parseFieldDef } from '../../src/objects/definitions/fields.ts'
+import { canonicalText, convertCsv, convertJson, parseDateTime } from '../../src/objects/definitions/field-values.ts'
 
 const field = (def: Record<string, unknown>) => fieldOf('f__c', parseFieldDef('f__c', { label: 'F', ...def }))
 const ok = (result: ReturnType<typeof convertJson>) => {

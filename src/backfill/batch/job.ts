@@ -3,10 +3,10 @@
 // committed with the job's progress (batches finished, rows in error, the last id), so a
 // redelivered job resumes after its last committed batch and a stop keeps exactly the
 // finished batches. A dry run does the same work without writing.
-import type { JobContext, JobKind, JobOutcome } from '../jobs/types.ts'
-import { batchSql, countSql, usesTimeZone, type BatchJobType } from './batch-sql.ts'
-import { BACKFILL_KINDS } from './common.ts'
-import { ASYNC_COMMIT, type BackfillHooks } from './file-job.ts'
+import type { JobContext, JobKind, JobOutcome } from '../../jobs/types.ts'
+import { batchSql, countSql, usesTimeZone, type BatchJobType } from './store.ts'
+import { BACKFILL_KINDS } from '../common.ts'
+import { ASYNC_COMMIT, type BackfillHooks } from '../files/job.ts'
 
 export interface BatchJobParams {
   type: BatchJobType

@@ -2,8 +2,8 @@
 // (/v1/uno/data-backfill/bookingdate/jobs): create, list, retrieve, stop.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { callerOf, type AppDeps } from '../http/context.ts'
-import { ApiError, Category } from '../platform/errors.ts'
+import { callerOf, type AppDeps } from '../../http/context.ts'
+import { ApiError, Category } from '../../platform/errors.ts'
 import {
   listBatchJobs,
   readBatchJob,
@@ -12,9 +12,9 @@ import {
   toAutoBackfillJob,
   type BatchFamily,
   type SubmitOptions,
-} from './batch-service.ts'
-import { backfillCaller, checkStopBody, ok } from './common.ts'
-import { AutoBackfillBody, AutoJobResponse, AutoJobsResponse, CommonResponse, errors, JobIdResponse, JobParams, StopBody } from './schemas.ts'
+} from './service.ts'
+import { backfillCaller, checkStopBody, ok } from '../common.ts'
+import { AutoBackfillBody, AutoJobResponse, AutoJobsResponse, CommonResponse, errors, JobIdResponse, JobParams, StopBody } from '../schemas.ts'
 
 const tags = ['Data Backfill']
 

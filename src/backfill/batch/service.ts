@@ -1,16 +1,16 @@
 // Auto backfill (propagation) and booking-date jobs as Zuora shows them: submit, read, list,
 // stop, and GETAutoBackfillJobResponse, the shape both families answer with.
-import type { JobLifecycle } from '../jobs/lifecycle.ts'
-import type { JobViews } from '../jobs/pacing.ts'
-import { insertJob } from '../jobs/store.ts'
-import type { Job } from '../jobs/types.ts'
-import { newHexId } from '../platform/ids.ts'
-import type { Db } from '../storage/db.ts'
-import { BATCH_JOB_ATTEMPTS, type BatchJobParams, type BatchJobProgress } from './batch-job.ts'
-import { boundSql, type BatchJobType } from './batch-sql.ts'
-import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from './common.ts'
-import { progressText, readableTime } from './format.ts'
-import type { Caller } from '../platform/caller.ts'
+import type { JobLifecycle } from '../../jobs/lifecycle.ts'
+import type { JobViews } from '../../jobs/pacing.ts'
+import { insertJob } from '../../jobs/store.ts'
+import type { Job } from '../../jobs/types.ts'
+import { newHexId } from '../../platform/ids.ts'
+import type { Db } from '../../storage/db.ts'
+import { BATCH_JOB_ATTEMPTS, type BatchJobParams, type BatchJobProgress } from './job.ts'
+import { boundSql, type BatchJobType } from './store.ts'
+import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from '../common.ts'
+import { progressText, readableTime } from '../format.ts'
+import type { Caller } from '../../platform/caller.ts'
 
 export type BatchJob = Job<BatchJobParams, BatchJobProgress>
 export type BatchFamily = 'propagation' | 'bookingDate'

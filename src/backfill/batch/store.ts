@@ -7,7 +7,7 @@
 // Parameters of a batch: $1 tenant, $2 last id done ('' at first), $3 batch size, $4 bound
 // (the newest createddate at submission, or NULL), $5 updating user, $6 entity (or NULL),
 // $7 orgs (or NULL), $8 the tenant's time zone (booking date only).
-import { AUTO_BACKFILL_COLUMNS, AUTO_BACKFILL_FIELDS } from '../billing/model.ts'
+import { AUTO_BACKFILL_COLUMNS, AUTO_BACKFILL_FIELDS } from '../../billing/model.ts'
 
 export type BatchJobType = 'RatePlanCharge' | 'OrderLineItem' | 'BookingDate'
 

@@ -2,7 +2,7 @@
 // ... FROM unnest(...) for the whole batch (per table for memo items, as CTEs of the same
 // statement), whose RETURNING tells which ids exist in the tenant and scope. Failed rows go
 // to data_backfill_row_errors in the same transaction.
-import type { Queryable } from '../storage/db.ts'
+import type { Queryable } from '../../storage/db.ts'
 import type { ColumnPlan, Field, TypeSpec } from './templates.ts'
 import { convertCell, convertId } from './values.ts'
 

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse'
 import { Readable, Transform } from 'node:stream'
 import yauzl from 'yauzl'
 import { CsvScanner } from './csv-scan.ts'
-import type { FileStore } from '../storage/files/store.ts'
+import type { FileStore } from '../../storage/files/store.ts'
 
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 /** The CSV inside a zip may be larger than the zip; not beyond this. */

@@ -4,10 +4,10 @@
 // current one. The result file is written along the way. A redelivered job resumes at the
 // first row of the first batch that did not commit (the rows before take their committed
 // outcome); a stop ends it between batches, the rest reported as not processed.
-import { JobFailure, type JobContext, type JobKind, type JobOutcome } from '../jobs/types.ts'
-import type { FileStore } from '../storage/files/store.ts'
+import { JobFailure, type JobContext, type JobKind, type JobOutcome } from '../../jobs/types.ts'
+import type { FileStore } from '../../storage/files/store.ts'
 import { applyBatch, prepareRow, type PreparedRow } from './apply.ts'
-import { BACKFILL_KINDS } from './common.ts'
+import { BACKFILL_KINDS } from '../common.ts'
 import { csvRecords, openCsv, UploadError, type UploadFormat } from './csv-source.ts'
 import { committedFailures, NOT_PROCESSED, ResultWriter } from './result-file.ts'
 import { planColumns, TYPE_SPECS, type BackfillType, type ColumnPlan } from './templates.ts'

@@ -5,9 +5,9 @@
 // row after a stop as not processed. The CSV streams through a zip into the file store.
 import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
-import { zipStage } from '../query/output/compression.ts'
-import type { Queryable } from '../storage/db.ts'
-import type { FileMeta, FileStore } from '../storage/files/store.ts'
+import { zipStage } from '../../query/output/compression.ts'
+import type { Queryable } from '../../storage/db.ts'
+import type { FileMeta, FileStore } from '../../storage/files/store.ts'
 
 export const NOT_PROCESSED = 'Not processed: the job was stopped before this row'
 

@@ -3,12 +3,12 @@
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { callerOf, type AppDeps } from '../http/context.ts'
-import { contentDisposition } from '../http/routes/files.ts'
-import { ApiError, Category } from '../platform/errors.ts'
-import { backfillCaller, checkStopBody, ok } from './common.ts'
+import { callerOf, type AppDeps } from '../../http/context.ts'
+import { contentDisposition } from '../../http/routes/files.ts'
+import { ApiError, Category } from '../../platform/errors.ts'
+import { backfillCaller, checkStopBody, ok } from '../common.ts'
 import { MAX_UPLOAD_BYTES } from './csv-source.ts'
-import { listFileJobs, readFileJob, stopFileJob, submitFileJob, toDataBackfillJob } from './file-service.ts'
+import { listFileJobs, readFileJob, stopFileJob, submitFileJob, toDataBackfillJob } from './service.ts'
 import {
   CommonResponse,
   errors,
@@ -18,7 +18,7 @@ import {
   JobParams,
   StopBody,
   TemplateParams,
-} from './schemas.ts'
+} from '../schemas.ts'
 import { BACKFILL_TYPES, isBackfillType, templateCsv, templateFileName } from './templates.ts'
 import { receiveUpload } from './upload.ts'
 

@@ -1,20 +1,20 @@
 // Data backfill file jobs as Zuora shows them: submit (the upload checked and stored, then the
 // job queued), read, list, stop; and the DataBackfillJob every answer carries.
-import type { JobLifecycle } from '../jobs/lifecycle.ts'
-import type { JobViews } from '../jobs/pacing.ts'
-import { insertJob } from '../jobs/store.ts'
-import type { Job } from '../jobs/types.ts'
-import { ApiError, Category } from '../platform/errors.ts'
-import { newHexId } from '../platform/ids.ts'
-import type { Db } from '../storage/db.ts'
-import { attachFileToJob, type FileStore } from '../storage/files/store.ts'
-import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from './common.ts'
+import type { JobLifecycle } from '../../jobs/lifecycle.ts'
+import type { JobViews } from '../../jobs/pacing.ts'
+import { insertJob } from '../../jobs/store.ts'
+import type { Job } from '../../jobs/types.ts'
+import { ApiError, Category } from '../../platform/errors.ts'
+import { newHexId } from '../../platform/ids.ts'
+import type { Db } from '../../storage/db.ts'
+import { attachFileToJob, type FileStore } from '../../storage/files/store.ts'
+import { BACKFILL_KINDS, displayName, findJob, LIST_LIMIT, stopJob } from '../common.ts'
 import { openCsv, readHeader, scanCsv, UploadError } from './csv-source.ts'
-import type { FileJobParams, FileJobProgress, FileJobResult } from './file-job.ts'
-import { epochString, humanSize } from './format.ts'
+import type { FileJobParams, FileJobProgress, FileJobResult } from './job.ts'
+import { epochString, humanSize } from '../format.ts'
 import { BACKFILL_TYPES, isBackfillType, planColumns, TYPE_SPECS, type BackfillType } from './templates.ts'
 import { unquote, type StoredUpload, type UploadParts } from './upload.ts'
-import type { Caller } from '../platform/caller.ts'
+import type { Caller } from '../../platform/caller.ts'
 
 export type FileJob = Job<FileJobParams, FileJobProgress, FileJobResult>
 

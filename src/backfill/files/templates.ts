@@ -2,7 +2,7 @@
 // set, and the template a client downloads. Zuora does not publish its template columns
 // (spec §10.1); ours are built from the revenue fields of the billing model and documented in
 // docs/data-backfill.md.
-import { ACCOUNTING_CODE_COLUMNS, AUTO_BACKFILL_FIELDS, billingObject } from '../billing/model.ts'
+import { ACCOUNTING_CODE_COLUMNS, AUTO_BACKFILL_FIELDS, billingObject } from '../../billing/model.ts'
 
 export const BACKFILL_TYPES = ['ProductRatePlanCharge', 'RatePlanCharge', 'InvoiceDetail', 'MemoDetail', 'InvoiceItemAdjustment'] as const
 export type BackfillType = (typeof BACKFILL_TYPES)[number]

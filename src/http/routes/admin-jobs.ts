@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { planSeed } from '../../billing/seed.ts'
-import { SEED_JOB_KIND, type SeedJobParams } from '../../billing/seed-job.ts'
+import { SEED_JOB_KIND, type SeedJobParams } from '../../billing/job.ts'
 import { getJob, insertJob, kindsOf, listJobs, requestStop } from '../../jobs/store.ts'
 import type { Job } from '../../jobs/types.ts'
 import { notFound } from '../../platform/errors.ts'

@@ -4,11 +4,11 @@
 import Papa from 'papaparse'
 import { isUtf8 } from 'node:buffer'
 import { Transform, type Readable } from 'node:stream'
-import { isSystemField } from './definitions.ts'
-import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
-import { missingRequired, type RecordSchema, type Values } from './record-values.ts'
-import type { Field } from './field-types.ts'
-import { convertCsv, type StoredValue } from './values.ts'
+import { isSystemField } from '../definitions/model.ts'
+import { coError, CoCategory, RecordCode, Resource, type Problem } from '../errors.ts'
+import { missingRequired, type RecordSchema, type Values } from '../records/values.ts'
+import type { Field } from '../definitions/field-types.ts'
+import { convertCsv, type StoredValue } from '../definitions/field-values.ts'
 
 /** Zuora's limit on a bulk job file. */
 export const MAX_FILE_BYTES = 15 * 1024 * 1024

@@ -4,18 +4,18 @@
 // a job delivered again resumes after its last batch and never applies a row twice. Delete
 // jobs delete in batches until no record matches.
 import type { PoolClient } from 'pg'
-import { JobFailure, type JobContext, type JobDeps, type JobKind, type JobOutcome, type Next } from '../jobs/types.ts'
-import { saveJobErrors } from './bulk-store.ts'
-import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './bulk-csv.ts'
-import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './bulk-jobs.ts'
-import { findDefinitionById } from './definition-store.ts'
-import { code, CoCategory, Resource, type Problem } from './errors.ts'
-import { deleteMatching } from './record-store.ts'
-import { relationshipProblems, schemaOf, toWrite, type RecordSchema, type Values } from './record-values.ts'
-import type { RecordWrite } from './record-store.ts'
-import { newRecordId } from './record-ids.ts'
-import { insertBatch, updateBatch } from './record-writes.ts'
-import { FilterError } from './record-filter.ts'
+import { JobFailure, type JobContext, type JobDeps, type JobKind, type JobOutcome, type Next } from '../../jobs/types.ts'
+import { saveJobErrors } from './store.ts'
+import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './csv.ts'
+import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './service.ts'
+import { findDefinitionById } from '../definitions/store.ts'
+import { code, CoCategory, Resource, type Problem } from '../errors.ts'
+import { deleteMatching } from '../records/store.ts'
+import { relationshipProblems, schemaOf, toWrite, type RecordSchema, type Values } from '../records/values.ts'
+import type { RecordWrite } from '../records/store.ts'
+import { newRecordId } from '../records/ids.ts'
+import { insertBatch, updateBatch } from '../records/writes.ts'
+import { FilterError } from '../records/filter.ts'
 
 /**
  * Rows per batch (one transaction, one INSERT or UPDATE). A batch costs a handful of round

@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import type { Static } from 'typebox'
-import type { AppDeps } from '../http/context.ts'
-import { callerOf } from '../http/context.ts'
-import { fileError } from './bulk-csv.ts'
-import { cancelJobFor, getJobFor, jobErrorsFor, listJobsFor, renderJob, shownJob, submitJob, uploadFor, type BulkStatus } from './bulk-jobs.ts'
-import { Resource } from './errors.ts'
-import { BulkJob, ErrorBody, JobErrors, JobList, JobParams, ListJobsQuery, SubmitJobBody } from './schemas.ts'
+import type { AppDeps } from '../../http/context.ts'
+import { callerOf } from '../../http/context.ts'
+import { fileError } from './csv.ts'
+import { cancelJobFor, getJobFor, jobErrorsFor, listJobsFor, renderJob, shownJob, submitJob, uploadFor, type BulkStatus } from './service.ts'
+import { Resource } from '../errors.ts'
+import { BulkJob, ErrorBody, JobErrors, JobList, JobParams, ListJobsQuery, SubmitJobBody } from '../schemas.ts'
 
 export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
   const tags = ['Custom Object Jobs']

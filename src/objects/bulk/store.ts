@@ -1,6 +1,6 @@
 // The SQL of custom-object bulk jobs' own table: the rows a job refused, with their code,
 // message and record, as the job's error list shows them.
-import type { Queryable } from '../storage/db.ts'
+import type { Queryable } from '../../storage/db.ts'
 
 export interface JobErrorRow {
   code: number

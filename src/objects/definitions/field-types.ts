@@ -1,5 +1,5 @@
 // The shape of a custom field: its definition as a client sends it and the kind of field it
-// makes. Apart from the rules (fields.ts) so that value conversion (values.ts) can name it.
+// makes. Apart from the rules (fields.ts) so that value conversion (field-values.ts) can name it.
 export interface FieldDef {
   type: 'string' | 'integer' | 'number' | 'boolean'
   label: string

@@ -1,8 +1,8 @@
 // Field values: from a JSON body or a CSV cell to the value stored in a record (checked
 // against the field's kind and settings), with Zuora's codes and wording for what is wrong.
-import { compareDecimal, formatDecimal, INT64_MAX, INT64_MIN, integerDigits, isMultipleOf, parseDecimal, type Decimal } from './decimal.ts'
-import { RecordCode, type Problem } from './errors.ts'
-import { isRawNumber, rawNumber, type RawNumber } from './exact-json.ts'
+import { compareDecimal, formatDecimal, INT64_MAX, INT64_MIN, integerDigits, isMultipleOf, parseDecimal, type Decimal } from '../decimal.ts'
+import { RecordCode, type Problem } from '../errors.ts'
+import { isRawNumber, rawNumber, type RawNumber } from '../exact-json.ts'
 import type { Field } from './field-types.ts'
 
 /** A stored value: text (every string kind, dates included), a boolean, or an exact number. */

@@ -1,10 +1,10 @@
 // Custom fields: the JSON-schema-like definition a client sends (type, format, enum,
 // maxLength...), what kind of field it makes (Zuora's UI types: Text, Long Text, URL,
 // Integer...), and the rules a definition must follow, with their 8-digit codes.
-import { compareDecimal, INT64_MAX, INT64_MIN, parseDecimal } from './decimal.ts'
-import { badDefinition, CoCategory, Resource } from './errors.ts'
+import { compareDecimal, INT64_MAX, INT64_MIN, parseDecimal } from '../decimal.ts'
+import { badDefinition, CoCategory, Resource } from '../errors.ts'
 import type { Field, FieldDef, FieldKind } from './field-types.ts'
-import { convertJson } from './values.ts'
+import { convertJson } from './field-values.ts'
 
 /** Text fields hold at most this many characters unless their maxLength says otherwise. */
 export const DEFAULT_MAX_LENGTH = 255

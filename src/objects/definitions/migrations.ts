@@ -3,8 +3,8 @@
 // field required or unique, narrowing what a field accepts) need an object without records.
 // Applied at once, in one transaction with the records they rewrite (a renamed field).
 import type { PoolClient } from 'pg'
-import type { Db } from '../storage/db.ts'
-import { findDefinition, hasRecords, listDefinitions, updateDefinition } from './definition-store.ts'
+import type { Db } from '../../storage/db.ts'
+import { findDefinition, hasRecords, listDefinitions, updateDefinition } from './store.ts'
 import {
   checkDefinition,
   MAX_FIELDS,
@@ -14,14 +14,14 @@ import {
   parseRelationship,
   type Definition,
   type StoredDefinition,
-} from './definitions.ts'
-import { definitionNotFound, requireCustomTargets, requireNamespace } from './definition-service.ts'
-import { badDefinition, CoCategory, Resource } from './errors.ts'
+} from './model.ts'
+import { definitionNotFound, requireCustomTargets, requireNamespace } from './service.ts'
+import { badDefinition, CoCategory, Resource } from '../errors.ts'
 import type { FieldDef } from './field-types.ts'
 import { parseFieldDef, parseLabel } from './fields.ts'
-import { requireAccess, scopeOf } from './permissions.ts'
-import { clearUniqueSlot, renameFieldInRecords } from './record-store.ts'
-import type { Caller } from '../platform/caller.ts'
+import { requireAccess, scopeOf } from '../permissions.ts'
+import { clearUniqueSlot, renameFieldInRecords } from '../records/store.ts'
+import type { Caller } from '../../platform/caller.ts'
 
 export const ACTION_TYPES = ['addField', 'deleteField', 'updateField', 'updateObject', 'renameField', 'addRelationship', 'deleteRelationship'] as const
 export type ActionType = (typeof ACTION_TYPES)[number]

@@ -1,10 +1,10 @@
 // Custom object definitions: what a client sends (or a definition list shows, for
 // tenant-to-tenant copy), the form zjobs keeps, the rules a definition must follow, and the
 // CustomObjectDefinition Zuora answers with (system fields, implicit relationships).
-import type { TenantClock } from '../platform/clock.ts'
-import { asUuid } from '../platform/ids.ts'
-import { findBillingObject } from '../billing/model.ts'
-import { badDefinition, CoCategory, Resource } from './errors.ts'
+import type { TenantClock } from '../../platform/clock.ts'
+import { asUuid } from '../../platform/ids.ts'
+import { findBillingObject } from '../../billing/model.ts'
+import { badDefinition, CoCategory, Resource } from '../errors.ts'
 import {
   canFilter,
   fieldOf,

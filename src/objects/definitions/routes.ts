@@ -1,12 +1,12 @@
 // /objects/definitions/default and /objects/migrations.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { AppDeps } from '../http/context.ts'
-import { callerOf } from '../http/context.ts'
-import { createDefinitions, deleteDefinitionFor, getDefinitionFor, listDefinitionsFor } from './definition-service.ts'
-import { Resource } from './errors.ts'
+import type { AppDeps } from '../../http/context.ts'
+import { callerOf } from '../../http/context.ts'
+import { createDefinitions, deleteDefinitionFor, getDefinitionFor, listDefinitionsFor } from './service.ts'
+import { Resource } from '../errors.ts'
 import { migrate } from './migrations.ts'
-import { CreateDefinitionsBody, Definition, Definitions, ErrorBody, MigrationBody, ObjectParams, Uri } from './schemas.ts'
+import { CreateDefinitionsBody, Definition, Definitions, ErrorBody, MigrationBody, ObjectParams, Uri } from '../schemas.ts'
 
 export async function definitionRoutes(app: FastifyInstance, deps: AppDeps) {
   const tags = ['Custom Object Definitions']

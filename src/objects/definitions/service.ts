@@ -1,7 +1,7 @@
 // /objects/definitions/default: list, create (a map of definitions, or a list response for
 // a tenant-to-tenant copy), retrieve, and delete while an object has no records.
-import { newUuid } from '../platform/ids.ts'
-import type { Db } from '../storage/db.ts'
+import { newUuid } from '../../platform/ids.ts'
+import type { Db } from '../../storage/db.ts'
 import {
   deleteDefinition,
   findDefinition,
@@ -9,11 +9,11 @@ import {
   insertDefinition,
   listDefinitions,
   type DefinitionScope,
-} from './definition-store.ts'
-import { NAMESPACE, parseDefinitionInput, renderDefinition, type Definition, type StoredDefinition } from './definitions.ts'
-import { badDefinition, coError, CoCategory, Resource } from './errors.ts'
-import { requireAccess, scopeOf } from './permissions.ts'
-import type { Caller } from '../platform/caller.ts'
+} from './store.ts'
+import { NAMESPACE, parseDefinitionInput, renderDefinition, type Definition, type StoredDefinition } from './model.ts'
+import { badDefinition, coError, CoCategory, Resource } from '../errors.ts'
+import { requireAccess, scopeOf } from '../permissions.ts'
+import type { Caller } from '../../platform/caller.ts'
 
 export const definitionUri = (object: string) => `/objects/definitions/${NAMESPACE}/${object}`
 

@@ -1,7 +1,7 @@
 // Every SQL statement on custom object definitions. A definition belongs to a tenant and,
 // on multi-entity tenants, to one entity.
-import type { Queryable } from '../storage/db.ts'
-import type { Definition, StoredDefinition } from './definitions.ts'
+import type { Queryable } from '../../storage/db.ts'
+import type { Definition, StoredDefinition } from './model.ts'
 
 interface DefinitionRow {
   tenant_id: string

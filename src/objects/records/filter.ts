@@ -4,14 +4,14 @@
 //
 // Zuora's null rule: a term on a missing or null field is false, and NOT of it is true
 // (`!status:active` matches records without a status), hence coalesce(term, false).
-import { coError, CoCategory, Resource } from './errors.ts'
-import { rawNumber } from './exact-json.ts'
-import type { Field } from './field-types.ts'
-import { parseDecimal, formatDecimal } from './decimal.ts'
-import type { RecordFilter } from './record-store.ts'
-import type { RecordSchema } from './record-values.ts'
+import { coError, CoCategory, Resource } from '../errors.ts'
+import { rawNumber } from '../exact-json.ts'
+import type { Field } from '../definitions/field-types.ts'
+import { parseDecimal, formatDecimal } from '../decimal.ts'
+import type { RecordFilter } from './store.ts'
+import type { RecordSchema } from './values.ts'
 import { parseQuery, QuerySyntaxError, type Comparison, type QueryNode } from './query-syntax.ts'
-import { convertCsv, parseDateTime } from './values.ts'
+import { convertCsv, parseDateTime } from '../definitions/field-values.ts'
 
 /** A filter the client must fix: 400 with `resource` (record query parameters, or a job filter). */
 export class FilterError extends Error {
@@ -40,7 +40,7 @@ export class FilterBuilder {
   readonly #firstParam: number
   readonly params: unknown[] = []
 
-  /** `firstParam`: the number of the first parameter the filter may use ($3 in record-store). */
+  /** `firstParam`: the number of the first parameter the filter may use ($3 in the records store). */
   constructor(schema: RecordSchema, firstParam = 3) {
     this.#schema = schema
     this.#firstParam = firstParam

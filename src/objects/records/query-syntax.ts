@@ -8,7 +8,7 @@
 //   value   := '"' phrase '"' | word          (a backslash escapes the next character)
 //
 // Operators are upper case only. Two terms with no operator between them are refused
-// rather than guessed (Lucene would OR them). This file only parses: record-filter.ts
+// rather than guessed (Lucene would OR them). This file only parses: filter.ts
 // turns the tree into SQL with every value a parameter.
 
 export type Comparison = '=' | '<' | '<=' | '>' | '>='

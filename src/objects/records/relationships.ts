@@ -2,11 +2,11 @@
 // target, of the same tenant (and entity): another custom object's record by Id, a billing
 // object (schema billing, Zuora's com_zuora namespace) by Id or another of its fields, or a
 // user. One query per relationship and batch of records.
-import { findBillingObject } from '../billing/model.ts'
-import type { Queryable } from '../storage/db.ts'
-import { findDefinition, type DefinitionScope } from './definition-store.ts'
-import { NAMESPACE, type Definition, type Relationship } from './definitions.ts'
-import { existingIds } from './record-store.ts'
+import { findBillingObject } from '../../billing/model.ts'
+import type { Queryable } from '../../storage/db.ts'
+import { findDefinition, type DefinitionScope } from '../definitions/store.ts'
+import { NAMESPACE, type Definition, type Relationship } from '../definitions/model.ts'
+import { existingIds } from './store.ts'
 
 /** The relationships whose values must match a record: [this object's field, relationship]. */
 export function enforcedRelationships(definition: Definition): [string, Relationship][] {

@@ -2,9 +2,9 @@
 // exact numbers (routes.ts); PATCH takes JSON merge patch.
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
-import type { AppDeps } from '../http/context.ts'
-import { callerOf } from '../http/context.ts'
-import { Resource } from './errors.ts'
+import type { AppDeps } from '../../http/context.ts'
+import { callerOf } from '../../http/context.ts'
+import { Resource } from '../errors.ts'
 import {
   batchFor,
   createRecordsFor,
@@ -14,7 +14,7 @@ import {
   listRecordsFor,
   updateRecordFor,
   type BatchAction,
-} from './record-service.ts'
+} from './service.ts'
 import {
   BatchBody,
   BatchResult,
@@ -28,7 +28,7 @@ import {
   RecordList,
   RecordParams,
   Uri,
-} from './schemas.ts'
+} from '../schemas.ts'
 
 export async function recordRoutes(app: FastifyInstance, deps: AppDeps) {
   const tags = ['Custom Object Records']

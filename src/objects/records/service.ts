@@ -2,14 +2,14 @@
 // custom object. Every write holds the definition (FOR SHARE) for its transaction, so a
 // migration cannot change the fields under it.
 import type { PoolClient } from 'pg'
-import { ApiError, Category } from '../platform/errors.ts'
-import type { Db, Queryable } from '../storage/db.ts'
-import { findDefinition } from './definition-store.ts'
-import { NAMESPACE } from './definitions.ts'
-import { coError, CoCategory, RecordCode, Resource, type Problem } from './errors.ts'
-import { requireRecordAccess, scopeOf } from './permissions.ts'
-import { queryFilter } from './record-filter.ts'
-import { countRecords, deleteRecords, getRecords, listRecords, transactionTime, type RecordFilter, type StoredRecord } from './record-store.ts'
+import { ApiError, Category } from '../../platform/errors.ts'
+import type { Db, Queryable } from '../../storage/db.ts'
+import { findDefinition } from '../definitions/store.ts'
+import { NAMESPACE } from '../definitions/model.ts'
+import { coError, CoCategory, RecordCode, Resource, type Problem } from '../errors.ts'
+import { requireRecordAccess, scopeOf } from '../permissions.ts'
+import { queryFilter } from './filter.ts'
+import { countRecords, deleteRecords, getRecords, listRecords, transactionTime, type RecordFilter, type StoredRecord } from './store.ts'
 import {
   relationshipProblems,
   renderRecord,
@@ -18,10 +18,10 @@ import {
   valuesFromJson,
   type RecordSchema,
   type Values,
-} from './record-values.ts'
-import { newRecordId } from './record-ids.ts'
-import { insertBatch, updateBatch } from './record-writes.ts'
-import type { Caller } from '../platform/caller.ts'
+} from './values.ts'
+import { newRecordId } from './ids.ts'
+import { insertBatch, updateBatch } from './writes.ts'
+import type { Caller } from '../../platform/caller.ts'
 
 export const MAX_BATCH = 1000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -1,9 +1,9 @@
 // Every SQL statement on custom object records. Writes of many records are one statement
 // each (arrays through unnest), whatever their number; unique fields are enforced by the
 // unique indexes on the records' slots, so concurrent writers cannot both win.
-import type { Queryable } from '../storage/db.ts'
-import type { Definition } from './definitions.ts'
-import { parseExactJson } from './exact-json.ts'
+import type { Queryable } from '../../storage/db.ts'
+import type { Definition } from '../definitions/model.ts'
+import { parseExactJson } from '../exact-json.ts'
 
 export interface StoredRecord {
   id: string

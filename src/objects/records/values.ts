@@ -1,15 +1,15 @@
 // A record's values, from what a client sends (a JSON body or a CSV row) to what is stored,
 // checked against the object's definition: field by field, then required fields, unique
 // values and relationships. The same rules for the records API and bulk jobs.
-import type { TenantClock } from '../platform/clock.ts'
-import type { Queryable } from '../storage/db.ts'
-import type { DefinitionScope } from './definition-store.ts'
-import { fieldsOf, isSystemField, type Definition } from './definitions.ts'
-import { RecordCode, type Problem } from './errors.ts'
-import type { Field } from './field-types.ts'
+import type { TenantClock } from '../../platform/clock.ts'
+import type { Queryable } from '../../storage/db.ts'
+import type { DefinitionScope } from '../definitions/store.ts'
+import { fieldsOf, isSystemField, type Definition } from '../definitions/model.ts'
+import { RecordCode, type Problem } from '../errors.ts'
+import type { Field } from '../definitions/field-types.ts'
 import { enforcedRelationships, unmatchedValues } from './relationships.ts'
-import type { RecordWrite, StoredRecord } from './record-store.ts'
-import { canonicalText, convertJson, type Converted, type StoredValue } from './values.ts'
+import type { RecordWrite, StoredRecord } from './store.ts'
+import { canonicalText, convertJson, type Converted, type StoredValue } from '../definitions/field-values.ts'
 
 export type Values = Record<string, StoredValue>
 

@@ -2,10 +2,10 @@
 // index refused and why: inserts skip them (ON CONFLICT DO NOTHING); an update that hits one
 // is retried record by record under savepoints. Shared by the records API and bulk jobs.
 import type { PoolClient } from 'pg'
-import type { Definition } from './definitions.ts'
-import { RecordCode, type Problem } from './errors.ts'
-import { insertRecords, takenUniqueValues, updateRecords, type RecordWrite, type StoredRecord } from './record-store.ts'
-import { uniqueProblem } from './record-values.ts'
+import type { Definition } from '../definitions/model.ts'
+import { RecordCode, type Problem } from '../errors.ts'
+import { insertRecords, takenUniqueValues, updateRecords, type RecordWrite, type StoredRecord } from './store.ts'
+import { uniqueProblem } from './values.ts'
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505'
 
