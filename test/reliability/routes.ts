@@ -1,0 +1,185 @@
+// What the reliability suites share: the operations /openapi.json documents, the error
+// envelope each family answers in, and a fingerprint of what a refused request must not
+// change in the database.
+import assert from 'node:assert/strict'
+import type { HttpResponse } from '../helpers/http.ts'
+import type { TestServer } from '../helpers/server.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any
+
+export interface Operation {
+  method: string
+  /** The documented path, with `{name}` placeholders. */
+  path: string
+  pathParams: string[]
+  queryParams: string[]
+  /** Media types of the documented request body, if it has one. */
+  bodyTypes: string[]
+  bodySchema?: Json
+  /** Needs no bearer token (health checks, /oauth/token, signed links). */
+  open: boolean
+}
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete']
+
+/** Every operation of the server's /openapi.json. */
+export async function operations(server: TestServer): Promise<Operation[]> {
+  const response = await fetch(`${server.url}/openapi.json`)
+  assert.equal(response.status, 200)
+  const doc = (await response.json()) as Json
+  const result: Operation[] = []
+  for (const [path, item] of Object.entries<Json>(doc.paths)) {
+    for (const [method, op] of Object.entries<Json>(item)) {
+      if (!METHODS.includes(method)) continue
+      const parameters: Json[] = [...(item.parameters ?? []), ...(op.parameters ?? [])]
+      const content = op.requestBody?.content ?? {}
+      result.push({
+        method: method.toUpperCase(),
+        path,
+        pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        bodyTypes: Object.keys(content),
+        bodySchema: content['application/json']?.schema,
+        open: Array.isArray(op.security) && op.security.length === 0,
+      })
+    }
+  }
+  assert.ok(result.length > 40, `the document lists the routes (${result.length})`)
+  return result
+}
+
+export const operationName = (op: Operation) => `${op.method} ${op.path}`
+
+/** Fills a documented path's placeholders. */
+export function fillPath(path: string, values: Record<string, string>): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`no value for {${name}} in ${path}`)
+    return values[name]
+  })
+}
+
+/** A small valid-looking value of a JSON schema: required fields, first enum values, minimums. */
+export function sampleOf(schema: Json, depth = 0): Json {
+  if (!schema || depth > 6) return null
+  if (schema.default !== undefined) return schema.default
+  if (schema.enum) return schema.enum[0]
+  if (schema.const !== undefined) return schema.const
+  if (schema.anyOf ?? schema.oneOf) return sampleOf((schema.anyOf ?? schema.oneOf)[0], depth + 1)
+  switch (Array.isArray(schema.type) ? schema.type[0] : schema.type) {
+    case 'object': {
+      const out: Record<string, Json> = {}
+      for (const name of schema.required ?? []) out[name] = sampleOf(schema.properties?.[name], depth + 1)
+      return out
+    }
+    case 'array':
+      return Array.from({ length: schema.minItems ?? 1 }, () => sampleOf(schema.items, depth + 1))
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1
+    case 'boolean':
+      return false
+    case 'string':
+      if (schema.format === 'uuid') return '00000000-0000-4000-8000-000000000000'
+      if (schema.format === 'date') return '2026-01-01'
+      if (schema.format === 'date-time') return '2026-01-01T00:00:00Z'
+      return 'x'.repeat(Math.max(1, schema.minLength ?? 1))
+    default:
+      return null
+  }
+}
+
+export type Family = 'dataQuery' | 'customObjects' | 'oauth' | 'admin' | 'files' | 'v1'
+
+/** The family a request path belongs to, as a client of Zuora's APIs knows it. */
+export function familyOf(path: string): Family {
+  if (path.startsWith('/query')) return 'dataQuery'
+  if (path.startsWith('/objects')) return 'customObjects'
+  if (path.startsWith('/oauth/')) return 'oauth'
+  if (path.startsWith('/admin')) return 'admin'
+  if (path.startsWith('/files/')) return 'files'
+  return 'v1'
+}
+
+/**
+ * A refusal in its family's envelope, never the framework's (`{statusCode, error, message}`)
+ * and never a 5xx. Returns a description of what is wrong, or undefined.
+ */
+export function envelopeProblem(path: string, response: HttpResponse): string | undefined {
+  const { status } = response
+  if (status >= 500) return `a ${status}`
+  if (status < 400) return undefined
+  let body: Json
+  try {
+    body = response.json()
+  } catch {
+    return `a ${status} whose body is not JSON: ${response.text.slice(0, 200)}`
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return `a ${status} whose body is not an object`
+  if ('statusCode' in body || 'stack' in body) return `a framework-shaped ${status}: ${response.text.slice(0, 200)}`
+  // The path as it goes out: a client's URL parser resolves dot segments (`/files/%2e%2e` is `/`).
+  const family = familyOf(new URL(path, 'http://localhost').pathname)
+  // The API gateway's 401 is the same for every family but the admin plane's and OAuth's.
+  if (status === 401 && family !== 'admin' && family !== 'oauth') {
+    return body.message === 'Authentication error' && response.headers['www-authenticate'] ? undefined : `a 401 not the gateway's: ${response.text}`
+  }
+  const text = (value: unknown) => typeof value === 'string' && value.length > 0
+  switch (family) {
+    case 'dataQuery':
+    case 'customObjects':
+      return typeof body.code === 'number' && text(body.message) ? undefined : `not {code, message}: ${response.text.slice(0, 300)}`
+    case 'oauth':
+      return text(body.error) && text(body.error_description) ? undefined : `not {error, error_description}: ${response.text.slice(0, 300)}`
+    case 'files':
+      return text(body.message) ? undefined : `not {message}: ${response.text.slice(0, 300)}`
+    case 'admin':
+    case 'v1': {
+      // One reason or more (a body with several problems names each).
+      const reasons: Json[] = Array.isArray(body.reasons) ? body.reasons : []
+      const shaped =
+        body.success === false &&
+        /^[0-9A-F]{16}$/.test(body.processId) &&
+        body.requestId === response.headers['zuora-request-id'] &&
+        reasons.length >= 1 &&
+        reasons.every((reason) => typeof reason?.code === 'string' && /^\d{8}$/.test(reason.code) && text(reason?.message))
+      if (!shaped) return `not the v1 envelope: ${response.text.slice(0, 300)}`
+      const outside = reasons.find((reason) => family === 'admin' && !/^800000\d\d$/.test(reason.code))
+      if (outside) return `an admin code outside 800000xx: ${outside.code}`
+      return undefined
+    }
+  }
+}
+
+/** Tables a refused request must leave exactly as they were. */
+const KEPT = [
+  'tenants',
+  'users',
+  'entities',
+  'orgs',
+  'oauth_clients',
+  'jobs',
+  'files',
+  'custom_object_definitions',
+  'custom_object_records',
+  'custom_object_record_counts',
+  'custom_object_job_errors',
+  'data_backfill_row_errors',
+  'tenant_clocks',
+  'lifecycle_policies',
+  'job_lifecycles',
+  'billing.account',
+  'billing.rateplancharge',
+  'billing.orderlineitem',
+]
+
+/** One digest of every row of the tables a refusal must not change. */
+export async function fingerprint(server: TestServer): Promise<Record<string, string>> {
+  const parts = KEPT.map((table) => `(SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM ${table} t) AS "${table}"`)
+  const { rows } = await server.server.db.query<Record<string, string>>(`SELECT ${parts.join(', ')}`)
+  return rows[0]
+}
+
+/** The tables whose digest differs. */
+export function changed(before: Record<string, string>, after: Record<string, string>): string[] {
+  return Object.keys(before).filter((table) => before[table] !== after[table])
+}
