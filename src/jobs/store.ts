@@ -22,6 +22,7 @@ interface JobRow {
   progress: unknown
   result: unknown
   error: string | null
+  error_code: string | null
   attempts: number
   max_attempts: number
   created_at: Date
@@ -32,7 +33,7 @@ interface JobRow {
 }
 
 const COLUMNS = `tenant_id, id, kind, state, stop_requested, created_by, entity_id, org_ids, params, progress, result,
-  error, attempts, max_attempts, created_at, started_at, updated_at, finished_at, lease_token`
+  error, error_code, attempts, max_attempts, created_at, started_at, updated_at, finished_at, lease_token`
 
 function toJob<P, G, R>(row: JobRow): Job<P, G, R> {
   return {
@@ -48,6 +49,7 @@ function toJob<P, G, R>(row: JobRow): Job<P, G, R> {
     progress: row.progress as G,
     result: row.result as R | null,
     error: row.error,
+    errorCode: row.error_code,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     createdAt: row.created_at,
@@ -206,22 +208,22 @@ export async function lockJobs(db: Queryable, tenantId: string, ids: string[]): 
   await db.query('SELECT id FROM jobs WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [tenantId, ids])
 }
 
-/** Ends a job that waits (pending or queued) as failed with `message`; false if it no longer waits. */
-export async function failWaitingJob(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
+/** Ends a job that waits (pending or queued) as failed with `message` (and `code`); false if it no longer waits. */
+export async function failWaitingJob(db: Queryable, tenantId: string, id: string, message: string, code: string | null = null): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET state = 'failed', error = $3, finished_at = now(), updated_at = now()
+    `UPDATE jobs SET state = 'failed', error = $3, error_code = $4, finished_at = now(), updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND state IN ('pending', 'queued')`,
-    [tenantId, id, message],
+    [tenantId, id, message, code],
   )
   return rowCount === 1
 }
 
-/** Asks a running job's worker to fail it with `message` at its next batch; false if it no longer runs or has a request already. */
-export async function requestFailure(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
+/** Asks a running job's worker to fail it with `message` (and `code`) at its next batch; false if it no longer runs or has a request already. */
+export async function requestFailure(db: Queryable, tenantId: string, id: string, message: string, code: string | null = null): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET stop_requested = 'fail', error = $3, updated_at = now()
+    `UPDATE jobs SET stop_requested = 'fail', error = $3, error_code = $4, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND state = 'running' AND stop_requested IS NULL`,
-    [tenantId, id, message],
+    [tenantId, id, message, code],
   )
   return rowCount === 1
 }
@@ -324,27 +326,32 @@ export async function claimJob(
 /** What a worker is asked between batches: a stop, a cancel, or a failure with its message. */
 export interface BatchRequest {
   stopRequested: StopFlag | null
-  /** With stopRequested 'fail': the failure's message. */
+  /** With stopRequested 'fail': the failure's message and code. */
   error: string | null
+  errorCode: string | null
 }
+
+type BatchRequestRow = { stop_requested: StopFlag | null; error: string | null; error_code: string | null }
+const batchRequest = (row: BatchRequestRow | undefined): BatchRequest | undefined =>
+  row && { stopRequested: row.stop_requested, error: row.error, errorCode: row.error_code }
 
 /** Extends a lease; returns the job's request, or undefined when the lease is lost. */
 export async function renewLease(db: Queryable, job: ClaimedJob, leaseSeconds: number): Promise<BatchRequest | undefined> {
-  const { rows } = await db.query<{ stop_requested: StopFlag | null; error: string | null }>(
+  const { rows } = await db.query<BatchRequestRow>(
     `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $4)
-     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 RETURNING stop_requested, error`,
+     WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 RETURNING stop_requested, error, error_code`,
     [job.tenantId, job.id, job.leaseToken, leaseSeconds],
   )
-  return rows[0] && { stopRequested: rows[0].stop_requested, error: rows[0].error }
+  return batchRequest(rows[0])
 }
 
 /** Locks the job row for a batch if this worker still holds the lease. */
 export async function lockForBatch(db: Queryable, job: ClaimedJob): Promise<BatchRequest | undefined> {
-  const { rows } = await db.query<{ stop_requested: StopFlag | null; error: string | null }>(
-    'SELECT stop_requested, error FROM jobs WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 FOR UPDATE',
+  const { rows } = await db.query<BatchRequestRow>(
+    'SELECT stop_requested, error, error_code FROM jobs WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 FOR UPDATE',
     [job.tenantId, job.id, job.leaseToken],
   )
-  return rows[0] && { stopRequested: rows[0].stop_requested, error: rows[0].error }
+  return batchRequest(rows[0])
 }
 
 export async function saveProgress(db: Queryable, job: ClaimedJob, progress: unknown, leaseSeconds: number): Promise<void> {
@@ -364,15 +371,16 @@ export async function finishJob(
   job: ClaimedJob,
   state: 'completed' | 'stopped' | 'cancelled' | 'failed',
   result: unknown,
-  error: string | null,
+  error: { message: string; code: string | null } | null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET state = CASE WHEN stop_requested = 'fail' THEN 'failed' ELSE $4 END,
        result = CASE WHEN stop_requested = 'fail' THEN NULL ELSE $5::jsonb END,
-       error = CASE WHEN stop_requested = 'fail' THEN error ELSE $6 END, finished_at = now(), updated_at = now(),
+       error = CASE WHEN stop_requested = 'fail' THEN error ELSE $6 END,
+       error_code = CASE WHEN stop_requested = 'fail' THEN error_code ELSE $7 END, finished_at = now(), updated_at = now(),
        stop_requested = NULL, lease_token = NULL, lease_expires_at = NULL
      WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
-    [job.tenantId, job.id, job.leaseToken, state, result === undefined ? null : JSON.stringify(result), error],
+    [job.tenantId, job.id, job.leaseToken, state, result === undefined ? null : JSON.stringify(result), error?.message ?? null, error?.code ?? null],
   )
   return rowCount === 1
 }
@@ -381,6 +389,7 @@ export async function finishJob(
 export async function retryLater(db: Queryable, job: ClaimedJob, delayMs: number, error: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET state = 'queued', error = CASE WHEN stop_requested = 'fail' THEN error ELSE $5 END,
+       error_code = CASE WHEN stop_requested = 'fail' THEN error_code END,
        run_after = now() + make_interval(secs => $4 / 1000.0),
        updated_at = now(), lease_token = NULL, lease_expires_at = NULL
      WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,

@@ -24,6 +24,8 @@ export interface Job<P = unknown, G = unknown, R = unknown> {
   progress: G
   result: R | null
   error: string | null
+  /** The failure's code, when it has one (JobFailure.code). */
+  errorCode: string | null
   attempts: number
   maxAttempts: number
   createdAt: Date
@@ -83,8 +85,18 @@ export interface JobKind<P = unknown, G = unknown, R = unknown> {
   onFailed?(job: Job<P, G, R>, message: string, db: Db): Promise<void>
 }
 
-/** A failure retrying cannot fix (bad input, a SQL error): the job fails with this message. */
-export class JobFailure extends Error {}
+/**
+ * A failure retrying cannot fix (bad input, a SQL error): the job fails with this message, and
+ * with `code` (a family's error code, kept in its own column) when the family shows one.
+ */
+export class JobFailure extends Error {
+  readonly code: string | null
+
+  constructor(message: string, code?: number | string) {
+    super(message)
+    this.code = code === undefined ? null : String(code)
+  }
+}
 
 // SQLSTATE classes and codes a retry can get past: a lost connection (08), a serialization
 // failure or deadlock (40), a server too busy, restarting or shutting down (53300, 55P03,

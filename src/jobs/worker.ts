@@ -120,7 +120,7 @@ export class JobWorker implements JobSignals {
     const log = this.#options.log.child({ jobId: job.id, kind: job.kind, tenantId: job.tenantId, attempt: job.attempts })
     if (job.attempts > job.maxAttempts) {
       // Its earlier attempts ended without a verdict (the process died): give up.
-      await this.#fail(job, kind, job.error ?? `gave up after ${job.maxAttempts} attempts`, log)
+      await this.#fail(job, kind, { message: job.error ?? `gave up after ${job.maxAttempts} attempts`, code: job.errorCode }, log)
       return
     }
     const running: Running = { controller: new AbortController() }
@@ -150,7 +150,7 @@ export class JobWorker implements JobSignals {
         return db.transaction(async (tx): Promise<Next> => {
           const lock = await lockForBatch(tx, job)
           if (!lock) throw new JobLeaseLost('lease lost')
-          if (lock.stopRequested === 'fail') throw new JobFailure(lock.error ?? 'The job failed')
+          if (lock.stopRequested === 'fail') throw new JobFailure(lock.error ?? 'The job failed', lock.errorCode ?? undefined)
           if (lock.stopRequested) return lock.stopRequested
           const progress = await work(tx)
           await saveProgress(tx, job, progress, leaseSeconds)
@@ -162,7 +162,7 @@ export class JobWorker implements JobSignals {
         proceed()
         const lease = await renewLease(db, job, leaseSeconds)
         if (!lease) throw new JobLeaseLost('lease lost')
-        if (lease.stopRequested === 'fail') throw new JobFailure(lease.error ?? 'The job failed')
+        if (lease.stopRequested === 'fail') throw new JobFailure(lease.error ?? 'The job failed', lease.errorCode ?? undefined)
         return lease.stopRequested ?? 'continue'
       },
     }
@@ -194,17 +194,18 @@ export class JobWorker implements JobSignals {
       return
     }
     const message = error instanceof Error ? error.message : String(error)
-    if (isPermanentFailure(error)) return this.#fail(job, kind, message, log)
+    if (isPermanentFailure(error)) return this.#fail(job, kind, { message, code: error instanceof JobFailure ? error.code : null }, log)
     if (job.attempts >= job.maxAttempts) {
-      return this.#fail(job, kind, `${message} (gave up after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"})`, log)
+      return this.#fail(job, kind, { message: `${message} (gave up after ${job.attempts} attempt${job.attempts === 1 ? "" : "s"})`, code: null }, log)
     }
     const delay = Math.round((this.#options.retryDelayMs ?? defaultRetryDelay)(job.attempts))
     if (await retryLater(db, job, delay, message)) log.warn({ err: error, retryInMs: delay }, 'attempt failed; will retry')
   }
 
-  async #fail(job: ClaimedJob, kind: JobKind, message: string, log: FastifyBaseLogger): Promise<void> {
+  async #fail(job: ClaimedJob, kind: JobKind, failure: { message: string; code: string | null }, log: FastifyBaseLogger): Promise<void> {
     const { db } = this.#options
-    if (!(await finishJob(db, job, 'failed', null, message))) return
+    const { message } = failure
+    if (!(await finishJob(db, job, 'failed', null, failure))) return
     log.warn({ error: message }, 'job failed')
     await kind.onFailed?.({ ...job, state: 'failed', error: message }, message, db).catch((error) =>
       log.error({ err: error }, 'onFailed hook failed'),

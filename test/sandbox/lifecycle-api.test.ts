@@ -2,6 +2,7 @@
 // to N reads, a bulk job held by hand, a held query cancelled, a held auto backfill stopped,
 // forced failures in each family's shape, and the control plane's refusals of bad input.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { seedTenant } from '../../src/billing/seed.ts'
@@ -222,6 +223,32 @@ describe('lifecycle pacing', () => {
     assert.equal(done.status, 'completed')
     assert.equal(done.recordsProcessed, 25)
     assert.equal(await plates(), 25)
+    await lifecycle({})
+  })
+
+  test('a bulk job that fails on its own shows its code beside its message, kept as data (and so do failures stored before the column)', async () => {
+    const sticker = { object: 'Sticker', label: 'Sticker', properties: { text__c: { type: 'string', label: 'Text', maxLength: 20 } }, required: ['text__c'] }
+    assert.equal((await api('POST', '/objects/definitions/default', { definitions: { Sticker: sticker } })).status, 200)
+    await lifecycle({ customObjectBulk: { progression: 'manual' } })
+    const submitted = await api('POST', '/objects/jobs', { namespace: 'default', object: 'Sticker', operation: 'create' })
+    assert.equal(submitted.status, 200, submitted.text)
+    const job = submitted.json()
+    assert.equal((await api('POST', `/objects/jobs/${job.Id}/files`, 'text__c\nhello\n', { 'content-type': 'text/csv' })).status, 200)
+    // The held job's object is deleted before its work runs: the job fails when it starts.
+    assert.equal((await api('DELETE', '/objects/definitions/default/Sticker')).status, 200)
+    await advance(job.Id, { to: 'completed' })
+    let failed: Json
+    while ((failed = await bulkJob(job.Id)).status === 'in_progress') await sleep(POLL_MS)
+    assert.equal(failed.status, 'failed')
+    assert.deepEqual(failed.error, { code: 71013040, message: 'Custom object [Sticker] no longer exists.' })
+    const [stored] = await q('SELECT error, error_code FROM jobs WHERE tenant_id = $1 AND id = $2', [tenantId, job.Id])
+    assert.deepEqual(stored, { error: 'Custom object [Sticker] no longer exists.', error_code: '71013040' }, 'the code in its column, not in the text')
+
+    // A failure written before the column, as "[code] message", is split by the migration.
+    await q(`UPDATE jobs SET error = '[71013620] The file is not valid CSV.', error_code = NULL WHERE tenant_id = $1 AND id = $2`, [tenantId, job.Id])
+    const migration = readFileSync(new URL('../../src/storage/migrations/0014_job_error_code.sql', import.meta.url), 'utf8')
+    await q(migration.slice(migration.indexOf('UPDATE jobs')), [])
+    assert.deepEqual((await bulkJob(job.Id)).error, { code: 71013620, message: 'The file is not valid CSV.' })
     await lifecycle({})
   })
 

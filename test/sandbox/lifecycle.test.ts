@@ -23,6 +23,7 @@ function job(state: JobState, extra: Partial<Job> = {}): Job {
     progress: {},
     result: null,
     error: null,
+    errorCode: null,
     attempts: 0,
     maxAttempts: 3,
     createdAt: new Date(T0),

@@ -5,9 +5,10 @@
 // jobs delete in batches until no record matches.
 import type { PoolClient } from 'pg'
 import { JobFailure, type JobContext, type JobDeps, type JobKind, type JobOutcome, type Next } from '../../jobs/types.ts'
+import { ApiError } from '../../platform/errors.ts'
 import { saveJobErrors } from './store.ts'
 import { csvRows, NotCsv, readHeader, rowReader, rowRecord, type CsvRow, type Header } from './csv.ts'
-import { BULK_KIND, conditionsFilter, failure, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './service.ts'
+import { BULK_KIND, conditionsFilter, MAX_ACTIVE_JOBS, type BulkParams, type BulkProgress, type BulkResult } from './service.ts'
 import { findDefinitionById } from '../definitions/store.ts'
 import { code, CoCategory, Resource, type Problem } from '../errors.ts'
 import { deleteMatching } from '../records/store.ts'
@@ -42,7 +43,7 @@ export function bulkJobKind(deps: Pick<JobDeps, 'files' | 'config'>): JobKind<Bu
 }
 
 const gone = (params: BulkParams) =>
-  new JobFailure(failure(code(Resource.job, CoCategory.notFound), `Custom object [${params.object}] no longer exists.`))
+  new JobFailure(`Custom object [${params.object}] no longer exists.`, code(Resource.job, CoCategory.notFound))
 
 async function definitionFor(tx: PoolClient, context: Context): Promise<RecordSchema> {
   const definition = await findDefinitionById(tx, context.job.tenantId, context.job.params.definitionId, 'share')
@@ -60,7 +61,7 @@ async function runDelete(context: Context): Promise<JobOutcome<BulkResult>> {
       try {
         filter = conditionsFilter(schema, job.params.conditions ?? [])
       } catch (error) {
-        if (error instanceof FilterError) throw new JobFailure(failure(code(Resource.jobConditions, CoCategory.invalid), error.message))
+        if (error instanceof FilterError) throw new JobFailure(error.message, code(Resource.jobConditions, CoCategory.invalid))
         throw error
       }
       deleted = await deleteMatching(tx, schema.definition, filter, DELETE_BATCH)
@@ -74,7 +75,7 @@ async function runDelete(context: Context): Promise<JobOutcome<BulkResult>> {
 async function runFile(context: Context, deps: Pick<JobDeps, 'files' | 'config'>): Promise<JobOutcome<BulkResult>> {
   const { job } = context
   const file = job.params.fileId ? await deps.files.read(job.tenantId, job.params.fileId) : undefined
-  if (!file) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.notFound), 'The uploaded file is missing.'))
+  if (!file) throw new JobFailure('The uploaded file is missing.', code(Resource.jobFile, CoCategory.notFound))
   const state: BatchState = { schema: await currentSchema(context), maxRecords: deps.config.customObjectMaxRecords }
   let header: Header | undefined
   let batch: CsvRow[] = []
@@ -117,7 +118,7 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files' | 'config'>
     if ((next = await flush()) !== 'continue' || (next = await settle()) !== 'continue') return ended(next)
   } catch (error) {
     await inFlight?.catch(() => {})
-    if (error instanceof NotCsv) throw new JobFailure(failure(code(Resource.jobFile, CoCategory.invalid), error.message))
+    if (error instanceof NotCsv) throw new JobFailure(error.message, code(Resource.jobFile, CoCategory.invalid))
     throw error
   } finally {
     file.stream.destroy()
@@ -136,8 +137,8 @@ function readFileHeader(schema: RecordSchema, operation: BulkParams['operation']
   try {
     return readHeader(schema, operation, names)
   } catch (error) {
-    const coded = error as { options?: { code?: number }; message: string }
-    throw new JobFailure(failure(coded.options?.code ?? code(Resource.jobHeaders, CoCategory.invalid), coded.message))
+    if (!(error instanceof ApiError)) throw error
+    throw new JobFailure(error.message, error.options.code ?? code(Resource.jobHeaders, CoCategory.invalid))
   }
 }
 

@@ -15,7 +15,7 @@ import { findDefinition, findDefinitionById } from '../definitions/store.ts'
 import { asUuid } from '../../platform/ids.ts'
 import { listJobErrors, type JobErrorRow } from './store.ts'
 import { NAMESPACE } from '../definitions/model.ts'
-import { coError, CoCategory, Resource } from '../errors.ts'
+import { code, coError, CoCategory, Resource } from '../errors.ts'
 import { requireAccess, scopeOf, type Access } from '../permissions.ts'
 import { FilterBuilder, FilterError, OPERATORS } from '../records/filter.ts'
 import { schemaOf, type RecordSchema } from '../records/values.ts'
@@ -89,15 +89,12 @@ export function statusOf(job: BulkJob): BulkStatus {
 
 const ACCESS: Record<Operation, Access> = { create: 'create', update: 'update', delete: 'delete' }
 
-/** Failures the job records as `[code] message`, shown as the job's `error`. */
-export const failure = (code: number, message: string) => `[${code}] ${message}`
-
 /** The job (as shown: see JobViews) as Zuora's CustomObjectBulkJobResponse. */
 export function renderJob(job: BulkJob) {
   const status = statusOf(job)
   const finished = status === 'completed' || status === 'failed' || status === 'cancelled'
   const creator = job.createdBy ? asUuid(job.createdBy) : undefined
-  const error = status === 'failed' ? jobError(job.error) : undefined
+  const error = status === 'failed' ? jobError(job) : undefined
   return {
     Id: job.id,
     CreatedById: creator ?? '',
@@ -114,10 +111,9 @@ export function renderJob(job: BulkJob) {
   }
 }
 
-function jobError(message: string | null): { code: number; message: string } {
-  const match = /^\[(\d{8})\] ([\s\S]*)$/.exec(message ?? '')
-  if (match) return { code: Number(match[1]), message: match[2] }
-  return { code: Number(`${Resource.job}${CoCategory.internal}`), message: message ?? 'The job failed.' }
+/** A failed job's error: its code (JobFailure.code), else the job resource's internal-error code. */
+function jobError(job: BulkJob): { code: number; message: string } {
+  return { code: Number(job.errorCode ?? code(Resource.job, CoCategory.internal)), message: job.error ?? 'The job failed.' }
 }
 
 const jobNotFound = (id: string) => coError(404, Resource.job, CoCategory.notFound, `Job not found for id '${id}'.`)
