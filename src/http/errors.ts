@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, Category } from '../platform/errors.ts'
 import { OAuthError } from '../platform/oauth.ts'
+import { describeValidation, type AjvError } from './validation.ts'
 
 export type Family = 'v1' | 'dataQuery' | 'customObjects' | 'oauth' | 'admin' | 'files' | 'plain'
 
@@ -38,12 +39,16 @@ export const ADMIN_WWW_AUTHENTICATE = 'Bearer realm="zjobs admin"'
 
 /** The body a client of `family` is told `error` in. */
 export function errorBody(family: Family, error: ApiError, requestId: string): unknown {
-  const { code, resource, details } = error.options
+  const { code, resource, details, problems } = error.options
   switch (family) {
     case 'dataQuery':
       return { code: code ?? error.status, message: dataQueryMessage(error), ...details }
-    case 'customObjects':
-      return { code: code ?? Number(`${resource ?? DEFAULT_RESOURCE.customObjects}${error.category}`), message: error.message, ...details }
+    case 'customObjects': {
+      const codeOf = (category: Category) => Number(`${resource ?? DEFAULT_RESOURCE.customObjects}${category}`)
+      // Zuora's Custom Objects errors list their problems in `details` (CustomObjectRecordsWithError).
+      const listed = problems ? { details: problems.map((problem) => ({ code: codeOf(problem.category), message: problem.message })) } : {}
+      return { code: code ?? codeOf(error.category), message: error.message, ...listed, ...details }
+    }
     case 'oauth':
       return {
         error: error.status === 401 ? 'invalid_client' : error.status === 429 ? 'too_many_requests' : 'invalid_request',
@@ -55,7 +60,10 @@ export function errorBody(family: Family, error: ApiError, requestId: string): u
       return {
         success: false,
         processId: processId(),
-        reasons: [{ code: `${ADMIN_RESOURCE}${error.category}`, message: error.message }],
+        reasons: (problems ?? [{ category: error.category, message: error.message }]).map((problem) => ({
+          code: `${ADMIN_RESOURCE}${problem.category}`,
+          message: problem.message,
+        })),
         requestId,
         ...details,
       }
@@ -63,7 +71,9 @@ export function errorBody(family: Family, error: ApiError, requestId: string): u
       return {
         success: false,
         processId: processId(),
-        reasons: [{ code: String(code ?? `${resource ?? 500000}${error.category}`), message: error.message }],
+        reasons: problems
+          ? problems.map((problem) => ({ code: `${resource ?? 500000}${problem.category}`, message: problem.message }))
+          : [{ code: String(code ?? `${resource ?? 500000}${error.category}`), message: error.message }],
         requestId,
         ...details,
       }
@@ -87,7 +97,12 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(400, Category.malformedRequest, 'Request body is not valid gzip data')
   }
   if (fastifyError.validation) {
-    return new ApiError(400, validationCategory(fastifyError), validationMessage(fastifyError))
+    const problems = describeValidation(fastifyError.validation as AjvError[], fastifyError.validationContext ?? 'request')
+    if (problems.length === 0) return new ApiError(400, Category.invalidValue, fastifyError.message)
+    // The message names every problem, for the families whose envelope has one message; those
+    // that list problems (v1 reasons, Custom Objects details) list them one by one.
+    const message = problems.map((problem) => problem.message).join('; ')
+    return new ApiError(400, problems[0]!.category, message, { problems })
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -110,23 +125,6 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(status, Category.invalidValue, fastifyError.message || 'Bad request')
   }
   return new ApiError(500, Category.internal, 'internal server error')
-}
-
-// Zuora's categories: 21 an unknown field, 22 a missing one, 20 any other invalid value.
-function validationCategory(error: FastifyError): Category {
-  const keyword = error.validation?.[0]?.keyword
-  if (keyword === 'additionalProperties') return Category.unknownField
-  if (keyword === 'required') return Category.missingField
-  return Category.invalidValue
-}
-
-function validationMessage(error: FastifyError): string {
-  const first = error.validation?.[0]
-  if (!first) return error.message
-  const where = `${error.validationContext ?? 'request'}${first.instancePath.replaceAll('/', '.')}`
-  const { allowedValues: allowed, additionalProperty } = first.params as { allowedValues?: unknown[]; additionalProperty?: string }
-  if (additionalProperty !== undefined) return `${where}.${additionalProperty} is not a known field`
-  return `${where} ${first.message}${allowed ? `: ${allowed.join(', ')}` : ''}`
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

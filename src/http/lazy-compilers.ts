@@ -21,11 +21,14 @@ interface AjvOptions {
 }
 
 // Bodies are JSON, typed by the client: a value of the wrong type is refused (400), never
-// coerced ({"query": 1}, "batchSize": "10"). Paths, query strings and headers are text, and
-// keep the app's coercion (?pageSize=10 is a number).
+// coerced ({"query": 1}, "batchSize": "10"), and every problem of a body is reported at once
+// (allErrors: src/http/validation.ts words them). allErrors costs a valid body nothing (the
+// same checks run); a wrong one is checked to its end, within the body limit. Paths, query
+// strings and headers are text, keep the app's coercion (?pageSize=10 is a number) and stop
+// at the first problem.
 const buildValidator: Builder<AjvValidator> = (externalSchemas, ajvOptions) => {
   const options = (ajvOptions ?? {}) as AjvOptions
-  const strict = { ...options, customOptions: { ...options.customOptions, coerceTypes: false } }
+  const strict = { ...options, customOptions: { ...options.customOptions, coerceTypes: false, allErrors: true } }
   const compileText = (buildAjvCompiler() as unknown as Builder<AjvValidator>)(externalSchemas, ajvOptions)
   const compileJson = (buildAjvCompiler() as unknown as Builder<AjvValidator>)(externalSchemas, strict)
   return (route) => {

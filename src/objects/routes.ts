@@ -21,7 +21,7 @@ export async function customObjectRoutes(app: FastifyInstance, deps: AppDeps) {
     const resource = request.routeOptions.config?.coResource
     if (resource && (error as FastifyError).validation) {
       const apiError = toApiError(error)
-      return sendError(request, reply, new ApiError(apiError.status, apiError.category, apiError.message, { resource }))
+      return sendError(request, reply, new ApiError(apiError.status, apiError.category, apiError.message, { ...apiError.options, resource }))
     }
     return sendError(request, reply, error)
   })

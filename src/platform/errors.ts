@@ -30,6 +30,12 @@ export interface ApiErrorOptions {
   headers?: Record<string, string>
   /** Extra fields some families put beside code and message. */
   details?: Record<string, unknown>
+  /**
+   * Every problem of a refused request (request validation reports them all at once): the
+   * families whose envelope lists problems show one entry each (v1 and admin `reasons`,
+   * Custom Objects `details`); the message names them all.
+   */
+  problems?: readonly { category: Category; message: string }[]
 }
 
 export class ApiError extends Error {

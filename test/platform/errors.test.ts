@@ -13,12 +13,15 @@ import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 const seen: HttpResponse[] = []
 
-/** {code, message}: Data Query with the HTTP status as code, Custom Objects with an 8-digit one. */
-function assertCodeMessage(response: HttpResponse, status: number, code: number) {
+/**
+ * {code, message}: Data Query with the HTTP status as code, Custom Objects with an 8-digit one
+ * (and, for a request that fails validation, `details`: its problems).
+ */
+function assertCodeMessage(response: HttpResponse, status: number, code: number, extraKeys: string[] = []) {
   assert.equal(response.status, status, response.text)
   assert.match(String(response.headers['content-type']), /^application\/json/)
   const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['code', 'message'])
+  assert.deepEqual(Object.keys(body).sort(), ['code', ...extraKeys, 'message'])
   assert.equal(body.code, code)
   assert.equal(typeof body.message, 'string')
   return body.message as string
@@ -174,8 +177,9 @@ describe('error responses', () => {
         const query = assertCodeMessage(await call('POST', '/query/fixtures/typed', { body }), 400, 400)
         assert.match(query, field)
         const objects = await call('POST', '/objects/fixtures/typed', { body })
-        assert.match(assertCodeMessage(objects, 400, objects.json().code), field)
+        assert.match(assertCodeMessage(objects, 400, objects.json().code, ['details']), field)
         assert.equal(String(objects.json().code), `710000${category}`)
+        assert.deepEqual(objects.json().details, [{ code: objects.json().code, message: objects.json().message }])
       })
     }
 

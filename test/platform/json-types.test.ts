@@ -16,10 +16,11 @@ async function counts(server: TestServer) {
   return rows[0]
 }
 
-function assertCodeMessage(response: HttpResponse, code: number | RegExp) {
+/** {code, message}; Custom Objects list the problems in `details` too. */
+function assertCodeMessage(response: HttpResponse, code: number | RegExp, extraKeys: string[] = []) {
   assert.equal(response.status, 400, response.text)
   const body = response.json()
-  assert.deepEqual(Object.keys(body).sort(), ['code', 'message'])
+  assert.deepEqual(Object.keys(body).sort(), ['code', ...extraKeys, 'message'])
   if (typeof code === 'number') assert.equal(body.code, code)
   else assert.match(String(body.code), code)
   return body.message as string
@@ -70,13 +71,13 @@ describe('JSON values of the wrong type', () => {
     const records = await server.api('POST', '/objects/records/default/Vehicle', {
       body: { records: [{ VIN__c: '1HGCM82633A004352', make__c: 'Honda' }], allowPartialSuccess: 'true' },
     })
-    assertCodeMessage(records, /^71\d{4}2\d$/)
+    assertCodeMessage(records, /^71\d{4}2\d$/, ['details'])
     const batch = await server.api('POST', '/objects/batch/default/Vehicle', {
       body: { action: { type: 'delete', ids: ['00000000-0000-7000-8000-000000000000'], allowPartialSuccess: 'false' } },
     })
-    assertCodeMessage(batch, /^71\d{4}2\d$/)
+    assertCodeMessage(batch, /^71\d{4}2\d$/, ['details'])
     const job = await server.api('POST', '/objects/jobs', { body: { namespace: 'default', object: 'Vehicle', operation: ['create'] } })
-    assertCodeMessage(job, /^71\d{4}2\d$/)
+    assertCodeMessage(job, /^71\d{4}2\d$/, ['details'])
     assert.deepEqual(await counts(server), initial)
   })
 
