@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ConfigError, loadConfig, settings } from '../src/config.ts'
 import { configTable } from '../scripts/config-doc.ts'
+import { PAGES, withSection } from '../scripts/error-codes.ts'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 
@@ -32,4 +33,15 @@ test('invalid settings are refused with a clear message', () => {
   assert.throws(() => loadConfig({ ZJOBS_DEFAULT_CLIENT_ID: 'short' }), /36 characters/)
   assert.equal(loadConfig({ PORT: '9090' }).port, 9090)
   assert.equal(loadConfig({}).databaseUrl, undefined)
+})
+
+test("each family's docs page lists its error codes exactly as its catalogue names them", () => {
+  for (const { page, section } of PAGES) {
+    const text = readFileSync(page, 'utf8')
+    assert.equal(withSection(text, section()), text, `${page.pathname}: run node scripts/error-codes.ts`)
+  }
+  const backfill = readFileSync(PAGES[2]!.page, 'utf8')
+  assert.match(backfill, /\| 404 \| `50000040` \| No such job/, 'a thrown code is listed')
+  assert.match(backfill, /\| 500 \| `SystemError` \|/, 'a code the HTTP layer raises is listed')
+  assert.throws(() => withSection('no markers', 'x'), /no <!-- error-codes/)
 })

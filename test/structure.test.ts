@@ -76,3 +76,10 @@ test('an API family reaches HTTP only from its route files', () => {
   assert.deepEqual(offenders, [])
   assert.ok(isRouteFile('src/objects/records/routes.ts') && isRouteFile('src/query/routes.ts') && !isRouteFile('src/query/service.ts'))
 })
+
+test('Data Query and Data Backfill throw their errors by name, from their catalogues', () => {
+  const offenders = [...importGraph().keys()]
+    .filter((file) => /^src\/(query|backfill)\//.test(file) && !file.endsWith('/errors.ts'))
+    .filter((file) => /new ApiError\(/.test(readFileSync(join(ROOT, file), 'utf8')))
+  assert.deepEqual(offenders, [])
+})

@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify'
 import type { Caller } from '../platform/caller.ts'
 import { getJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
-import { ApiError, Category } from '../platform/errors.ts'
+import { ApiError } from '../platform/errors.ts'
+import { BackfillErrors } from './errors.ts'
 import type { TenantClock } from '../platform/clock.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
@@ -21,7 +22,7 @@ export type BackfillKind = (typeof BACKFILL_KINDS)[keyof typeof BACKFILL_KINDS]
 export function backfillCaller(caller: Caller): Caller {
   const { user } = caller.principal
   if (!user.admin && !user.permissions.includes('dataBackfill')) {
-    throw new ApiError(403, Category.permission, 'You do not have the permission to use Data Backfill')
+    throw BackfillErrors.noPermission()
   }
   return caller
 }
@@ -40,7 +41,7 @@ export function ok<T extends object>(request: FastifyRequest, payload?: T): { su
 /** `{"status":"Stopping"}` is the only stop request there is. */
 export function checkStopBody(body: { status: string }): void {
   if (body.status !== 'Stopping') {
-    throw new ApiError(400, Category.invalidValue, `Invalid status '${body.status}': the only value accepted is Stopping`)
+    throw BackfillErrors.invalid(`Invalid status '${body.status}': the only value accepted is Stopping`)
   }
 }
 
@@ -49,10 +50,10 @@ const JOB_ID = /^[0-9a-f]{32}$/
 /** A job id as the path gives it: exactly 32 hexadecimal characters, or a clear 400. */
 export function checkJobId(jobId: string): string {
   if (jobId.length !== 32) {
-    throw new ApiError(400, Category.invalidValue, `Invalid jobId '${clip(jobId)}': a job id is exactly 32 characters, not ${jobId.length}`)
+    throw BackfillErrors.invalid(`Invalid jobId '${clip(jobId)}': a job id is exactly 32 characters, not ${jobId.length}`)
   }
   const id = jobId.toLowerCase()
-  if (!JOB_ID.test(id)) throw new ApiError(400, Category.invalidValue, `Invalid jobId '${jobId}': a job id is 32 hexadecimal characters`)
+  if (!JOB_ID.test(id)) throw BackfillErrors.invalid(`Invalid jobId '${jobId}': a job id is 32 hexadecimal characters`)
   return id
 }
 
@@ -63,7 +64,7 @@ export async function findJob<P, G, R>(db: Db, caller: Caller, kind: BackfillKin
   const id = checkJobId(jobId)
   const job = await getJob<P, G, R>(db, caller.principal.tenant.id, id)
   if (!job || job.kind !== kind || (caller.scope.entityId && job.entityId !== caller.scope.entityId)) {
-    throw new ApiError(404, Category.notFound, `No ${what} with id ${id} exists`)
+    throw BackfillErrors.noSuchJob(what, id)
   }
   return job
 }
@@ -74,8 +75,7 @@ export async function findJob<P, G, R>(db: Db, caller: Caller, kind: BackfillKin
  * 409 with 50000030 (a rule restriction).
  */
 export async function stopJob(db: Db, job: Job, what: string): Promise<void> {
-  const refuse = (state: string) =>
-    new ApiError(409, Category.ruleRestriction, `The ${what} ${job.id} cannot be stopped: it is ${state}`)
+  const refuse = (state: string) => BackfillErrors.notStoppable(what, job.id, state)
   if (job.stopRequested) throw refuse('already stopping')
   const stoppable: JobState[] = ['pending', 'queued', 'running']
   if (!stoppable.includes(job.state)) throw refuse(job.state)

@@ -1,5 +1,8 @@
-// Custom Objects error codes: a 6-digit resource and a 2-digit category (spec §3.8). The
-// HTTP layer renders them as {code, message} (plus `details` for record errors).
+// Every code a Custom Objects client can receive: Zuora's codes are a 6-digit resource and a
+// 2-digit category (spec §3.8), each named once here and thrown by name (coError(status,
+// Resource.x, CoCategory.y, message)); the docs page lists both tables from this file. The HTTP
+// layer renders them as {code, message} (plus `details` for record errors).
+import type { CodeEntry } from '../platform/error-catalogue.ts'
 import { ApiError, Category } from '../platform/errors.ts'
 
 /** Zuora's Custom Objects resource codes. */
@@ -64,9 +67,37 @@ export const CoCategory = {
   rule: '30',
   notFound: '40',
   internal: '60',
-  retry: '61',
 } as const
 export type CoCategory = (typeof CoCategory)[keyof typeof CoCategory]
+
+/** What each category means to a client, and the statuses it comes with: the docs' table. */
+export const CATEGORY_MEANING: Record<keyof typeof CoCategory, { statuses: number[]; when: string }> = {
+  readPermission: { statuses: [401, 403], when: 'No permission to view custom objects (401 with `details` for record operations)' },
+  updatePermission: { statuses: [401, 403], when: 'No permission to update records' },
+  deletePermission: { statuses: [401, 403], when: 'No permission to delete records or definitions' },
+  createPermission: { statuses: [401, 403], when: 'No permission to create records or definitions' },
+  invalid: { statuses: [400], when: 'An invalid value of the resource (a wrong type, a malformed id, a bad `q`, a file that is not CSV)' },
+  unknownField: { statuses: [400], when: 'A field or property the resource does not have' },
+  missingField: { statuses: [400], when: 'A required field or property missing' },
+  badInteger: { statuses: [400], when: 'A record value that is not an integer (in `details`)' },
+  badNumber: { statuses: [400], when: 'A record value that is not a number (in `details`)' },
+  badBoolean: { statuses: [400], when: 'A record value that is not a boolean (in `details`)' },
+  badString: { statuses: [400], when: 'A record value that is not a string of the field (in `details`)' },
+  rule: { statuses: [400, 412], when: 'A rule broken: a limit, a unique value taken, a definition with records, `If-Match` not matching (412)' },
+  notFound: { statuses: [404], when: 'No such definition, object, record or job (in this tenant and entity)' },
+  internal: { statuses: [500], when: 'An unexpected failure; a failed bulk job without a code of its own shows `71013060`' },
+}
+
+/** The codes the HTTP layer answers for the family, on the family's default resource (710000). */
+export const RAISED_CODES: CodeEntry[] = [
+  { code: '71000090', status: 400, when: 'A body that is not JSON' },
+  { code: '71000070', status: 413, when: 'A JSON body over the size limit' },
+  { code: '71000070', status: 414, when: 'A URL over the limit' },
+  { code: '71000045', status: 415, when: 'A body in a content type the operation does not take' },
+  { code: '71000070', status: 429, when: "The platform's rate or concurrency limit (with `Retry-After`)" },
+  { code: '71000070', status: 431, when: 'Request headers over the limit' },
+  { code: '71000060', status: 500, when: 'An unexpected failure, the details only in the log' },
+]
 
 export const code = (resource: number, category: CoCategory): number => Number(`${resource}${category}`)
 

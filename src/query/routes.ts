@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { AppDeps } from '../http/context.ts'
 import { callerOf } from '../http/context.ts'
-import { ApiError, Category } from '../platform/errors.ts'
+import { DataQueryErrors } from './errors.ts'
 import { validateOutputOptions } from './output/options.ts'
 import {
   cancelQuery,
@@ -82,7 +82,7 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
       // Zuora requires a JSON content type (Fastify would also parse text/plain).
       preValidation: async (request) => {
         if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-          throw new ApiError(415, Category.unsupportedRequest, 'HTTP 415 Unsupported Media Type', { code: 415 })
+          throw DataQueryErrors.notJson()
         }
       },
     },
@@ -90,7 +90,7 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
       const who = caller(request)
       const body = request.body
       const invalidOutput = validateOutputOptions(body)
-      if (invalidOutput) throw new ApiError(400, Category.invalidValue, invalidOutput, { code: 400 })
+      if (invalidOutput) throw DataQueryErrors.invalidRequest(invalidOutput)
       const job = await submitQuery(deps.db, deps.config, who, {
         query: body.query,
         outputFormat: body.outputFormat,

@@ -7,7 +7,8 @@ import type { JobViews } from '../jobs/pacing.ts'
 import { countJobs, getJob, insertJob, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import type { TenantClock } from '../platform/clock.ts'
-import { ApiError, Category } from '../platform/errors.ts'
+import { ApiError } from '../platform/errors.ts'
+import { DataQueryErrors } from './errors.ts'
 import { asUuid, newUuid, UUID } from '../platform/ids.ts'
 import type { Principal } from '../platform/oauth.ts'
 import type { Db } from '../storage/db.ts'
@@ -52,13 +53,10 @@ export type SubmitRequest = Omit<DataQueryParams, 'createdByEmail' | 'admin' | '
 
 /** Zuora's user ids in Data Query payloads are 36-character UUIDs; ours are 32 hex characters. */
 
-const dataQueryError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
-  new ApiError(status, status === 404 ? Category.notFound : Category.invalidValue, message, { code, headers })
-
 export function requireDataQueryPermission(caller: Caller): void {
   const { user } = caller.principal
   if (!user.admin && !user.permissions.includes('dataQuery')) {
-    throw new ApiError(403, Category.permission, 'You do not have the permission to use Data Query', { code: 403 })
+    throw DataQueryErrors.noPermission()
   }
 }
 
@@ -78,13 +76,7 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
     await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [QUEUE_LOCK, Number(principal.tenant.id) % 2_147_483_647])
     const waiting = await countJobs(tx, principal.tenant.id, [kind], ['queued'])
     if (waiting >= queueLimit) {
-      throw new ApiError(
-        429,
-        Category.limitExceeded,
-        `The queue of ${request.sourceData} queries is full: ${waiting} queries are waiting to run. ` +
-          'Submit again when one of them has started, or cancel one.',
-        { code: 429, headers: { 'Retry-After': '5' } },
-      )
+      throw DataQueryErrors.queueFull(request.sourceData, waiting)
     }
     return insertJob<DataQueryParams, object>(tx, {
       tenantId: principal.tenant.id,
@@ -102,13 +94,13 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
 
 /** A job the caller may see: unknown ids and other entities' jobs are 1001, other users' 1009. */
 export async function findQuery(db: Db, caller: Caller, id: string): Promise<DataQueryJob> {
-  const notFound = () => dataQueryError(404, 1001, `No such query: ${id}`)
+  const notFound = () => DataQueryErrors.noSuchQuery(id)
   if (!UUID.test(id)) throw notFound()
   const job = (await getJob(db, caller.principal.tenant.id, id.toLowerCase())) as DataQueryJob | undefined
   if (!job || !ALL_KINDS.includes(job.kind as (typeof ALL_KINDS)[number])) throw notFound()
   if (caller.scope.entityId && job.entityId !== caller.scope.entityId) throw notFound()
   if (!caller.principal.user.admin && job.createdBy !== caller.principal.user.id) {
-    throw dataQueryError(403, 1009, `Access denied for restricted job ${id}`)
+    throw DataQueryErrors.restrictedJob(id)
   }
   return job
 }
@@ -144,7 +136,7 @@ export const shownQuery = (views: JobViews, job: DataQueryJob) => views.showOne(
 
 export async function cancelQuery(db: Db, caller: Caller, id: string): Promise<DataQueryJob> {
   const job = await findQuery(db, caller, id)
-  const notCancellable = () => dataQueryError(400, 1003, `Query job ${id} is not in accepted or in_progress status`)
+  const notCancellable = () => DataQueryErrors.notCancellable(id)
   if (job.stopRequested) throw notCancellable()
   try {
     const stopped = await db.transaction((tx) => requestStop(tx, job.tenantId, job.id, 'cancel', ['pending', 'queued', 'running']))

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { callerOf, type AppDeps } from '../../http/context.ts'
-import { ApiError, Category } from '../../platform/errors.ts'
+import { BackfillErrors } from '../errors.ts'
 import {
   listBatchJobs,
   readBatchJob,
@@ -68,7 +68,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
           try {
             done(null, JSON.parse(text))
           } catch {
-            done(new ApiError(400, Category.malformedRequest, 'Request body is not valid JSON'), undefined)
+            done(BackfillErrors.malformed('Request body is not valid JSON'), undefined)
           }
         })
         scoped.post(

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { callerOf, type AppDeps } from '../../http/context.ts'
 import { contentDisposition } from '../../http/routes/files.ts'
-import { ApiError, Category } from '../../platform/errors.ts'
+import { BackfillErrors } from '../errors.ts'
 import { backfillCaller, checkStopBody, ok } from '../common.ts'
 import { MAX_UPLOAD_BYTES } from './csv-source.ts'
 import { listFileJobs, readFileJob, stopFileJob, submitFileJob, toDataBackfillJob } from './service.ts'
@@ -103,7 +103,7 @@ export async function fileJobRoutes(app: FastifyInstance, deps: AppDeps) {
     backfillCaller(callerOf(request))
     const { type } = request.params
     if (!isBackfillType(type)) {
-      throw new ApiError(400, Category.invalidValue, `Invalid type '${type}': use one of ${BACKFILL_TYPES.join(', ')}`)
+      throw BackfillErrors.invalid(`Invalid type '${type}': use one of ${BACKFILL_TYPES.join(', ')}`)
     }
     return reply
       .type('text/csv; charset=utf-8')

@@ -4,7 +4,7 @@ import type { JobLifecycle } from '../../jobs/lifecycle.ts'
 import type { JobViews } from '../../jobs/pacing.ts'
 import { insertJob } from '../../jobs/store.ts'
 import type { Job } from '../../jobs/types.ts'
-import { ApiError, Category } from '../../platform/errors.ts'
+import { BackfillErrors } from '../errors.ts'
 import { newHexId } from '../../platform/ids.ts'
 import type { Db } from '../../storage/db.ts'
 import { attachFileToJob, type FileStore } from '../../storage/files/store.ts'
@@ -22,8 +22,7 @@ const WHAT = 'data backfill job'
 export const FILE_JOB_ATTEMPTS = 3
 const CHECKSUM = /^[0-9a-fA-F]{32}$/
 
-const missingPart = (name: string) =>
-  new ApiError(400, Category.missingField, `The multipart part '${name}' is required (parts: type, file, and optionally checksum)`)
+const missingPart = BackfillErrors.missingPart
 
 /** The `type` part: a type name, possibly quoted (curl), or the job object the vendor schema names. */
 export function parseType(raw: string): BackfillType {
@@ -37,7 +36,7 @@ export function parseType(raw: string): BackfillType {
     }
   }
   if (!isBackfillType(value)) {
-    throw new ApiError(400, Category.invalidValue, `Invalid type '${value}': use one of ${BACKFILL_TYPES.join(', ')}`)
+    throw BackfillErrors.invalid(`Invalid type '${value}': use one of ${BACKFILL_TYPES.join(', ')}`)
   }
   return value
 }
@@ -53,13 +52,13 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
     const checksum = parts.fields.checksum === undefined ? undefined : unquote(parts.fields.checksum)
     if (checksum !== undefined && checksum !== '') {
       if (!CHECKSUM.test(checksum)) {
-        throw new ApiError(400, Category.invalidValue, 'Invalid checksum: it is the MD5 of the file, 32 hexadecimal characters')
+        throw BackfillErrors.invalid('Invalid checksum: it is the MD5 of the file, 32 hexadecimal characters')
       }
       if (checksum.toLowerCase() !== upload.md5) {
-        throw new ApiError(400, Category.invalidValue, `Checksum mismatch: the uploaded file's MD5 is ${upload.md5}, the checksum given is ${checksum}`)
+        throw BackfillErrors.invalid(`Checksum mismatch: the uploaded file's MD5 is ${upload.md5}, the checksum given is ${checksum}`)
       }
     }
-    if (!upload.format) throw new ApiError(400, Category.invalidValue, 'The file is neither a CSV file nor a zip archive of one')
+    if (!upload.format) throw BackfillErrors.invalid('The file is neither a CSV file nor a zip archive of one')
     const { csvName, records } = await checkCsv(files, principal.tenant.id, upload, type)
     const params: FileJobParams = {
       type,
@@ -109,13 +108,13 @@ async function checkCsv(files: FileStore, tenantId: string, upload: StoredUpload
     csvName = source.name
     header = await readHeader(source.stream)
   } catch (error) {
-    if (error instanceof UploadError) throw new ApiError(400, Category.invalidValue, error.message)
+    if (error instanceof UploadError) throw BackfillErrors.invalid(error.message)
     throw error
   }
   const plan = planColumns(TYPE_SPECS[type], header)
   if ('error' in plan) {
-    const category = { unknown: Category.unknownField, missing: Category.missingField, invalid: Category.invalidValue }[plan.reason]
-    throw new ApiError(400, category, plan.error)
+    const refusal = { unknown: BackfillErrors.unknownColumn, missing: BackfillErrors.missing, invalid: BackfillErrors.invalid }[plan.reason]
+    throw refusal(plan.error)
   }
   return { csvName, records }
 }

@@ -6,15 +6,15 @@ import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
-import { ApiError, Category } from '../../platform/errors.ts'
+import { ApiError } from '../../platform/errors.ts'
+import { BackfillErrors } from '../errors.ts'
 import type { FileMeta, FileStore } from '../../storage/files/store.ts'
 import { CsvScanner } from './csv-scan.ts'
 import { MAX_UPLOAD_BYTES, sniffFormat, type UploadFormat } from './csv-source.ts'
 
 const HEAD_BYTES = 64 * 1024
 
-export const tooLarge = () =>
-  new ApiError(413, Category.invalidValue, `The file is larger than 4 MB (${MAX_UPLOAD_BYTES} bytes), the most a data backfill file may be`)
+export const tooLarge = () => BackfillErrors.fileTooLarge(MAX_UPLOAD_BYTES)
 
 class UploadInspector extends Transform {
   size = 0
@@ -64,7 +64,7 @@ export function unquote(value: string): string {
  */
 export async function receiveUpload(request: FastifyRequest, files: FileStore, tenantId: string, userId: string): Promise<UploadParts> {
   if (!request.isMultipart()) {
-    throw new ApiError(415, Category.unsupportedRequest, 'The request must be multipart/form-data with the parts type, file and (optionally) checksum')
+    throw BackfillErrors.notMultipart('The request must be multipart/form-data with the parts type, file and (optionally) checksum')
   }
   const parts: UploadParts = { fields: {} }
   try {
@@ -72,7 +72,7 @@ export async function receiveUpload(request: FastifyRequest, files: FileStore, t
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || parts.file) {
           part.file.resume()
-          throw new ApiError(400, Category.invalidValue, `Unexpected file part '${part.fieldname}': send one file, in the part named file`)
+          throw BackfillErrors.invalid(`Unexpected file part '${part.fieldname}': send one file, in the part named file`)
         }
         parts.file = await storeFile(part, files, tenantId, userId)
       } else if (parts.fields[part.fieldname] === undefined) {
@@ -119,14 +119,14 @@ function uploadError(error: unknown): unknown {
   const code = (error as { code?: string }).code
   if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge()
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return new ApiError(400, Category.invalidValue, 'Too many parts: send the parts type, file and (optionally) checksum')
+    return BackfillErrors.invalid('Too many parts: send the parts type, file and (optionally) checksum')
   }
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
-    return new ApiError(415, Category.unsupportedRequest, 'The request must be multipart/form-data')
+    return BackfillErrors.notMultipart('The request must be multipart/form-data')
   }
   const message = (error as Error).message ?? ''
   if (/multipart|boundary|terminated early|Unexpected end/i.test(message) || code === 'FST_INVALID_JSON_FIELD_ERROR') {
-    return new ApiError(400, Category.malformedRequest, `Malformed multipart/form-data body: ${message}`)
+    return BackfillErrors.malformed(`Malformed multipart/form-data body: ${message}`)
   }
   return error
 }
