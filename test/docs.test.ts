@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ConfigError, loadConfig, settings } from '../src/config.ts'
 import { configTable } from '../scripts/config-doc.ts'
@@ -44,4 +44,13 @@ test("each family's docs page lists its error codes exactly as its catalogue nam
   assert.match(backfill, /\| 404 \| `50000040` \| No such job/, 'a thrown code is listed')
   assert.match(backfill, /\| 500 \| `SystemError` \|/, 'a code the HTTP layer raises is listed')
   assert.throws(() => withSection('no markers', 'x'), /no <!-- error-codes/)
+})
+
+test('docs/architecture.md names paths that exist, and the README links it', () => {
+  const map = readFileSync(new URL('../docs/architecture.md', import.meta.url), 'utf8')
+  const paths = [...map.matchAll(/`((?:src|test|scripts|docs|console)\/[\w./-]*?)`/g)].map((match) => match[1]!)
+  assert.ok(paths.length > 30, `${paths.length} paths named`)
+  const missing = paths.filter((path) => !existsSync(new URL(`../${path}`, import.meta.url)))
+  assert.deepEqual(missing, [])
+  assert.match(readme, /\[docs\/architecture\.md\]\(docs\/architecture\.md\)/)
 })
