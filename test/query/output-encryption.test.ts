@@ -1,14 +1,16 @@
 // Encrypted result files: the keys accepted and refused, decryption with decryptResult and
-// with an independent reader written here from the layout docs/data-query.md documents,
-// tampering and wrong keys detected, and `zjobs decrypt` end to end.
+// with OpenSSL's `openssl cms -decrypt` (an off-the-shelf CMS implementation, as
+// docs/data-query.md tells users to run it), files of the earlier ZJOBSENC envelope still
+// opened, tampering and wrong keys detected, and `zjobs decrypt` end to end.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import {
   constants,
-  createDecipheriv,
+  createCipheriv,
   generateKeyPair,
   generateKeyPairSync,
-  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
   type KeyObject,
 } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -43,22 +45,38 @@ before(async () => {
   ;[k1024, k2048, k4096, other1024] = await Promise.all([rsa(1024), rsa(2048), rsa(4096), rsa(1024)])
 })
 
-/** Decrypts a whole file from the documented layout, with node:crypto only (no zjobs code). */
-function decryptIndependently(file: Buffer, privateKey: KeyObject): Buffer {
-  assert.equal(file.subarray(0, 8).toString('ascii'), 'ZJOBSENC')
-  assert.equal(file[8], 1, 'version')
-  assert.equal(file[9], 1, 'algorithm')
-  const k = file.readUInt16BE(10)
-  const wrappedKey = file.subarray(12, 12 + k)
-  const nonce = file.subarray(12 + k, 24 + k)
-  const ciphertext = file.subarray(24 + k, file.length - 16)
-  const tag = file.subarray(file.length - 16)
-  const aesKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrappedKey)
-  assert.equal(aesKey.length, 32)
-  const decipher = createDecipheriv('aes-256-gcm', aesKey, nonce)
-  decipher.setAAD(file.subarray(0, 24 + k))
-  decipher.setAuthTag(tag)
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+let scratch: string
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'zjobs-cms-'))
+})
+after(() => rmSync(scratch, { recursive: true, force: true }))
+
+/**
+ * Decrypts a whole file as docs/data-query.md tells a user to, with OpenSSL (no zjobs code):
+ * `openssl cms -decrypt -inform DER -inkey private.pem`. Fails the test if OpenSSL refuses it.
+ */
+function decryptWithOpenssl(file: Buffer, privateKey: KeyObject): Buffer {
+  const input = join(scratch, 'result.enc')
+  const key = join(scratch, 'private.pem')
+  writeFileSync(input, file)
+  writeFileSync(key, pem(privateKey))
+  const result = spawnSync('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-inkey', key, '-in', input])
+  assert.equal(result.error, undefined, 'the openssl command runs (Debian: apt-get install openssl)')
+  assert.equal(result.status, 0, result.stderr.toString())
+  return result.stdout
+}
+
+/** A file of the earlier envelope (magic ZJOBSENC), as zjobs wrote them before CMS. */
+function legacyEncrypt(plain: Buffer, publicKey: KeyObject): Buffer {
+  const aesKey = randomBytes(32)
+  const nonce = randomBytes(12)
+  const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, aesKey)
+  const length = Buffer.alloc(2)
+  length.writeUInt16BE(wrapped.length)
+  const header = Buffer.concat([Buffer.from('ZJOBSENC'), Buffer.from([1, 1]), length, wrapped, nonce])
+  const cipher = createCipheriv('aes-256-gcm', aesKey, nonce)
+  cipher.setAAD(header)
+  return Buffer.concat([header, cipher.update(plain), cipher.final(), cipher.getAuthTag()])
 }
 
 const decrypt = (file: Buffer, privateKey: KeyObject | string, chunk = 64 * 1024) =>
@@ -117,7 +135,7 @@ describe('encryption keys', () => {
 
 describe('encrypted result files', () => {
   for (const compression of ['NONE', 'GZIP', 'ZIP'] as const) {
-    test(`CSV ${compression}: decryptResult and an independent reader give the file back`, async () => {
+    test(`CSV ${compression}: decryptResult and openssl cms give the file back`, async () => {
       const { file, bytes } = await produce(
         { format: 'CSV', compression, encryptionKey: spkiBase64(k1024.publicKey) },
         TRICKY_COLUMNS,
@@ -126,7 +144,7 @@ describe('encrypted result files', () => {
       assert.match(file.fileName, compression === 'NONE' ? /\.csv\.enc$/ : compression === 'GZIP' ? /\.csv\.gz\.enc$/ : /\.csv\.zip\.enc$/)
       assert.equal(file.contentType, 'application/octet-stream')
       const plain = await decrypt(bytes, pem(k1024.privateKey))
-      assert.deepEqual(decryptIndependently(bytes, k1024.privateKey), plain)
+      assert.deepEqual(decryptWithOpenssl(bytes, k1024.privateKey), plain)
       if (compression === 'NONE') assert.equal(plain.toString(), TRICKY_CSV)
       if (compression === 'GZIP') assert.equal(gunzipSync(plain).toString(), TRICKY_CSV)
       if (compression === 'ZIP') {
@@ -143,7 +161,7 @@ describe('encrypted result files', () => {
       const { bytes } = await produce({ format: 'JSON', compression: 'NONE', encryptionKey: spkiBase64(pair.publicKey) }, TRICKY_COLUMNS, [rows])
       const lines = TRICKY_JSONL.split('\n')
       const expected = rows.map((_, i) => `${lines[i % TRICKY_ROWS.length]}\n`).join('')
-      const plain = decryptIndependently(bytes, pair.privateKey)
+      const plain = decryptWithOpenssl(bytes, pair.privateKey)
       assert.equal(plain.toString(), expected)
       for (const chunk of [1, 15, 16, 17, 4096]) assert.deepEqual(await decrypt(bytes, pair.privateKey, chunk), plain, `chunks of ${chunk}`)
     }
@@ -154,13 +172,28 @@ describe('encrypted result files', () => {
     const a = (await produce(options, TRICKY_COLUMNS, [TRICKY_ROWS])).bytes
     const b = (await produce(options, TRICKY_COLUMNS, [TRICKY_ROWS])).bytes
     assert.equal(a.length, b.length)
-    assert.notDeepEqual(a.subarray(12), b.subarray(12))
+    // The same head up to the wrapped key (the recipient is the same key)...
+    const wrappedAt = a.indexOf(Buffer.from([0x04, 0x81, 0x80]), 100) + 3
+    assert.deepEqual(a.subarray(0, wrappedAt), b.subarray(0, wrappedAt))
+    // ...then another wrapped key, nonce and ciphertext.
+    assert.notDeepEqual(a.subarray(wrappedAt, wrappedAt + 128), b.subarray(wrappedAt, wrappedAt + 128))
+    assert.notDeepEqual(a.subarray(wrappedAt + 128), b.subarray(wrappedAt + 128))
   })
 
-  test('an empty file still carries header and tag', async () => {
+  test('an empty file is an envelope with no content', async () => {
     const { bytes } = await produce({ format: 'JSON', compression: 'NONE', encryptionKey: spkiBase64(k1024.publicKey) }, TRICKY_COLUMNS, [])
-    assert.equal(bytes.length, 12 + 128 + 12 + 16)
     assert.equal((await decrypt(bytes, k1024.privateKey)).length, 0)
+    assert.equal(decryptWithOpenssl(bytes, k1024.privateKey).length, 0)
+  })
+
+  test('a file of the earlier ZJOBSENC envelope is still decrypted', async () => {
+    const plain = Buffer.from(TRICKY_CSV)
+    const legacy = legacyEncrypt(plain, k2048.publicKey)
+    for (const chunk of [1, 17, 4096]) assert.deepEqual(await decrypt(legacy, k2048.privateKey, chunk), plain)
+    const altered = Buffer.from(legacy)
+    altered[altered.length - 20] ^= 1
+    await assert.rejects(decrypt(altered, k2048.privateKey), /authentication failed/)
+    await assert.rejects(decrypt(legacy, k1024.privateKey), /encrypted for a 2048-bit RSA key; this private key is 1024-bit/)
   })
 })
 
@@ -177,19 +210,24 @@ describe('decryption failures', () => {
   const fails = (file: Buffer, message: RegExp, key: KeyObject = k1024.privateKey) =>
     assert.rejects(decrypt(file, key), (error: Error) => error instanceof DecryptionError && message.test(error.message))
 
+  // Offsets in a file for a 1024-bit key: the wrapped key at 114 (128 bytes), the nonce at 272,
+  // the content from 289; the mac is the 16 bytes before the last 6 (three end marks).
   test('an altered byte anywhere is detected', async () => {
     const altered = /corrupt, truncated or was altered \(authentication failed\)/
-    await fails(flipped(encrypted.length - 1), altered) // the tag
+    assert.deepEqual(encrypted.subarray(270, 272), Buffer.from([0x04, 12]), 'the nonce is where the comment says')
+    await fails(flipped(encrypted.length - 7), altered) // the mac
     await fails(flipped(encrypted.length - 40), altered) // the ciphertext
-    await fails(flipped(12 + 128 + 3), altered) // the nonce
-    await fails(flipped(12 + 5), /does not open the file/) // the wrapped key
-    await fails(flipped(0), /not an encrypted zjobs result file/)
-    await fails(flipped(8), /unsupported encrypted file version 0, algorithm 1/)
+    await fails(flipped(275), altered) // the nonce
+    await fails(flipped(114 + 5), /does not open the file/) // the wrapped key
+    await fails(flipped(0), /not an encrypted result file/)
+    await fails(flipped(12), /not an encrypted result file/) // the content type's OID
+    await fails(flipped(encrypted.length - 1), altered) // an end mark
   })
 
   test('truncated files are refused', async () => {
-    await fails(encrypted.subarray(0, encrypted.length - 1), /authentication failed/)
-    await fails(encrypted.subarray(0, 12 + 128 + 12 + 10), /truncated \(no authentication tag\)/)
+    await fails(encrypted.subarray(0, encrypted.length - 1), /truncated \(its end is missing\)/)
+    await fails(encrypted.subarray(0, encrypted.length - 10), /truncated \(no authentication tag\)/)
+    await fails(encrypted.subarray(0, 400), /truncated \(no authentication tag\)/)
     await fails(encrypted.subarray(0, 50), /truncated \(incomplete header\)/)
     await fails(Buffer.alloc(0), /truncated \(incomplete header\)/)
   })
