@@ -272,6 +272,12 @@ export async function getUser(db: Queryable, tenantId: string, userId: string): 
   return rows[0] && toUser(rows[0])
 }
 
+/** Which of `ids` are users of the tenant. */
+export async function existingUserIds(db: Queryable, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::text[])', [tenantId, ids])
+  return new Set(rows.map((row) => row.id))
+}
+
 export async function findUserByName(db: Queryable, tenantId: string, username: string): Promise<User | undefined> {
   const { rows } = await db.query<UserRow>(`${USER_SELECT} WHERE tenant_id = $1 AND username = $2`, [tenantId, username])
   return rows[0] && toUser(rows[0])

@@ -3,6 +3,8 @@
 // object (schema billing, Zuora's com_zuora namespace) by Id or another of its fields, or a
 // user. One query per relationship and batch of records.
 import { findBillingObject } from '../../billing/model.ts'
+import { matchingValues } from '../../billing/store.ts'
+import { existingUserIds } from '../../platform/tenants.ts'
 import type { Queryable } from '../../storage/db.ts'
 import { findDefinition, type DefinitionScope } from '../definitions/store.ts'
 import { NAMESPACE, type Definition, type Relationship } from '../definitions/model.ts'
@@ -15,7 +17,6 @@ export function enforcedRelationships(definition: Definition): [string, Relation
     .map((relationship) => [Object.keys(relationship.fields)[0], relationship])
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 const toHex = (value: string) => value.replaceAll('-', '')
 
 /** The values among `values` (as the field stores them) that match no record of the target. */
@@ -32,24 +33,14 @@ export async function unmatchedValues(
     const target = await findDefinition(db, scope, relationship.object)
     found = target ? await existingIds(db, scope.tenantId, target.id, values) : new Set()
   } else if (relationship.object === 'User') {
-    const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::text[])', [
-      scope.tenantId,
-      values.map(toHex),
-    ])
-    const ids = new Set(rows.map((row) => row.id))
+    const ids = await existingUserIds(db, scope.tenantId, values.map(toHex))
     found = new Set(values.filter((value) => ids.has(toHex(value))))
   } else {
     const object = findBillingObject(relationship.object)
+    if (!object) return new Set(values)
     const column = targetField === 'Id' ? 'id' : targetField.toLowerCase()
-    if (!object || !IDENTIFIER.test(object.name) || !IDENTIFIER.test(column)) return new Set(values)
     const byId = column === 'id'
-    const { rows } = await db.query<{ value: string }>(
-      `SELECT DISTINCT t."${column}"::text AS value FROM billing."${object.name}" t
-       WHERE t.tenant_id = $1 AND t."${column}"::text = ANY($2::text[]) AND NOT t.deleted
-         AND ($3::uuid IS NULL OR t.entity_id = $3)`,
-      [scope.tenantId, byId ? values.map(toHex) : values, scope.entityId],
-    )
-    const matched = new Set(rows.map((row) => row.value))
+    const matched = await matchingValues(db, { tenantId: scope.tenantId, entityId: scope.entityId }, object.name, column, byId ? values.map(toHex) : values)
     found = new Set(values.filter((value) => matched.has(byId ? toHex(value) : value)))
   }
   return new Set(values.filter((value) => !found.has(value)))
