@@ -332,6 +332,25 @@ describe('Data Query lifecycle and limits', () => {
     void second
   })
 
+  test('a submission refused because the queue is full is not kept for its Idempotency-Key: the retry it asks for runs', async () => {
+    const body = submitBody('SELECT 2 AS two')
+    const headers = { 'idempotency-key': 'retry-when-the-queue-frees' }
+    const waiting = (await server.api('GET', '/query/jobs?queryStatus=accepted&pageSize=100')).json().data as { id: string; query: string }[]
+    const live = waiting.filter((job) => job.query !== 'SELECT 5 AS five')
+    for (let i = live.length; i < 2; i++) live.push((await server.api('POST', '/query/jobs', { body })).json().data)
+    const refused = await server.api('POST', '/query/jobs', { body, headers })
+    assert.equal(refused.status, 429, refused.text)
+    const kept = await server.server.db.query('SELECT 1 FROM idempotency_keys WHERE idem_key = $1', [headers['idempotency-key']])
+    assert.equal(kept.rowCount, 0, 'the key is released')
+    assert.equal((await server.api('DELETE', `/query/jobs/${live[0]!.id}`)).status, 200)
+    const retried = await server.api('POST', '/query/jobs', { body, headers })
+    assert.equal(retried.status, 200, retried.text)
+    assert.equal(retried.headers['idempotent-replayed'], undefined, 'it ran')
+    const replayed = await server.api('POST', '/query/jobs', { body, headers })
+    assert.equal(replayed.headers['idempotent-replayed'], 'true', 'the success is kept')
+    assert.equal(replayed.json().data.id, retried.json().data.id)
+  })
+
   test('Idempotency-Key replays a submission instead of queueing it twice', async () => {
     const body = submitBody('SELECT 5 AS five', { sourceData: 'WAREHOUSE' })
     const headers = { 'idempotency-key': 'nightly-export-1' }

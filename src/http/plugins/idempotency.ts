@@ -1,6 +1,8 @@
 // Idempotency-Key on POST and PATCH: the first response (status, headers, body), success or
 // failure, is kept for the configured time and replayed for the same key; a duplicate while
 // the first is still in flight gets 409; the key reused by another tenant, URL or method 422.
+// An answer that says "try again later" (429, 503) changed nothing and is not kept: the retry
+// it asks for, with the same key, runs.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
@@ -9,6 +11,7 @@ import { ApiError, Category, invalid } from '../../platform/errors.ts'
 import type { Db } from '../../storage/db.ts'
 
 const MAX_KEY_LENGTH = 255
+const TRY_AGAIN = new Set([429, 503])
 // A first request that never answered (its process died) stops blocking its key after
 // Zuora's request timeout.
 const ABANDONED_AFTER_SECONDS = 120
@@ -111,7 +114,7 @@ export const idempotency = fp(async (app: FastifyInstance, deps: { db: Db; confi
     const key = request.idempotencyKey
     if (!key) return payload
     const tenantId = request.principal!.tenant.id
-    if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
+    if ((typeof payload === 'string' || Buffer.isBuffer(payload)) && !TRY_AGAIN.has(reply.statusCode)) {
       const headers: Record<string, string> = {}
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase())) headers[name] = String(value)
@@ -121,7 +124,7 @@ export const idempotency = fp(async (app: FastifyInstance, deps: { db: Db; confi
         [tenantId, key, reply.statusCode, headers, Buffer.from(payload)],
       )
     } else {
-      // A streamed answer cannot be kept; release the key rather than block it.
+      // A streamed answer cannot be kept, and a "try again" is not to be: release the key.
       await db.query('DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2', [tenantId, key])
     }
     return payload
