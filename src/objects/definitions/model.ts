@@ -29,6 +29,8 @@ export interface Relationship {
 export interface StoredDefinition {
   object: string
   label: string
+  /** JSON schema's `title`: kept and shown as given (Zuora's own export shows it, equal to the name). */
+  title?: string
   description?: string
   /** Custom fields, in the client's order. */
   properties: Record<string, FieldDef>
@@ -116,6 +118,7 @@ export function parseDefinitionInput(key: string, raw: unknown): StoredDefinitio
     uniqueSlots: {},
   }
   if (input.enableRecordMigration !== undefined) stored.enableRecordMigration = parseFlag(object, input, 'enableRecordMigration')
+  if (input.title !== undefined && input.title !== null) stored.title = parseTitle(object, input.title)
   const description = parseDescription(object, input.description)
   if (description !== undefined) stored.description = description
   stored.required = parseNames(object, input.required, 'required', Resource.required)
@@ -148,6 +151,15 @@ export function parseFieldName(object: string, value: unknown, resource: number 
   if (RESERVED.has(value.toLowerCase())) throw badDefinition(resource, CoCategory.invalid, `Field name [${value}] is reserved for a system field`)
   return value
 }
+
+function parseTitle(object: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > MAX_TITLE) {
+    throw badDefinition(Resource.label, CoCategory.invalid, `Object [${object}]: title must be a string of at most ${MAX_TITLE} characters`)
+  }
+  return value
+}
+/** A title is a label (64 characters) in Zuora's examples; a little room beyond. */
+const MAX_TITLE = 255
 
 export function parseDescription(object: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined
@@ -369,6 +381,7 @@ export function renderDefinition(definition: Definition, others: readonly Defini
     schema: {
       object: stored.object,
       label: stored.label,
+      ...(stored.title !== undefined ? { title: stored.title } : {}),
       ...(stored.description !== undefined ? { description: stored.description } : {}),
       type: 'object',
       properties,
