@@ -208,6 +208,12 @@ export const settings = {
     'Time limit of one attempt of a Data Query job; a query past it is retried.',
     int(1, 86_400),
   ),
+  journalSize: setting(
+    'ZJOBS_JOURNAL_SIZE',
+    '1000',
+    "Requests kept per tenant in its request journal (GET /admin/tenants/{id}/requests); 0 keeps none.",
+    int(0, 100_000),
+  ),
   dataQueryRetries: setting('ZJOBS_DQ_RETRIES', '3', 'Retries of a Data Query job after a transient failure (remainingRetries).', int(0, 10)),
   dataQueryResultUrlTtlSeconds: setting(
     'ZJOBS_DQ_RESULT_URL_TTL_SECONDS',

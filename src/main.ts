@@ -17,6 +17,8 @@ import type { JobKind } from './jobs/types.ts'
 import { openDatabase, type Db } from './storage/db.ts'
 import { sandboxRoutes } from './sandbox/routes.ts'
 import { SandboxSettings } from './sandbox/settings.ts'
+import { sandboxLayer } from './sandbox/faults/layer.ts'
+import { faultRoutes } from './sandbox/faults/routes.ts'
 import { openFileStore, sweepExpiredFiles, type FileStore } from './storage/files/store.ts'
 import { migrate } from './storage/migrate.ts'
 
@@ -80,8 +82,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       async (tenantId: string) => settings.forget(tenantId),
     ]
     // The sandbox control plane (clock, lifecycle): admin routes over the platform and engine.
-    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, ...(options.routes ?? [])]
-    const app = await buildApp(deps, { ...options, routes, onTenantDeleted })
+    // Faults and the request journal: a layer in front of the routes, and their admin routes.
+    const faults = sandboxLayer(db, logger, config.journalSize)
+    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, faultRoutes(deps, faults), ...(options.routes ?? [])]
+    const plugins = [faults.plugin, ...(options.plugins ?? [])]
+    const app = await buildApp(deps, { ...options, routes, plugins, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })
     port = (app.server.address() as AddressInfo).port
     const runner = await starting

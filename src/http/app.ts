@@ -33,6 +33,8 @@ const COMPRESSIBLE = /^(application\/json|application\/xml|text\/html|text\/csv|
 export interface AppOptions {
   /** Route families (and, in tests, fixtures) registered after the platform routes. */
   routes?: FastifyPluginAsync<AppDeps>[]
+  /** Plugins whose hooks run on every route after authentication and the rate limits, before the body is read (the sandbox's faults). */
+  plugins?: FastifyPluginAsync<AppDeps>[]
   onTenantDeleted?: ((tenantId: string) => Promise<void>)[]
 }
 
@@ -63,6 +65,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(zuoraHeaders)
   await app.register(auth, deps)
   await app.register(limits, deps)
+  for (const plugin of options.plugins ?? []) await app.register(plugin, deps)
   await app.register(formbody, { bodyLimit: deps.config.maxBodyBytes })
   await app.register(textInput)
   await app.register(idempotency, deps)

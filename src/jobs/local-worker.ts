@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Db } from '../storage/db.ts'
+import { JobFaults } from './faults.ts'
 import { jobKinds, openJobDeps } from './registry.ts'
 import { releaseAllRunning } from './store.ts'
 import type { JobKind } from './types.ts'
@@ -35,6 +36,7 @@ export async function startLocalWorker(config: Config, db: Db, log: FastifyBaseL
     leaseSeconds: config.jobLeaseSeconds,
     pollMs: config.jobPollMs,
     log,
+    faults: new JobFaults(db),
   })
   worker.start()
   return {

@@ -39,6 +39,13 @@ export interface ClaimedJob<P = unknown, G = unknown> extends Job<P, G> {
   leaseToken: string
 }
 
+/** A row of a job's file a sandbox fault refuses (src/jobs/faults.ts): the code (Custom Objects) and message. */
+export interface RowFault {
+  ruleId: string
+  code: number | null
+  message: string
+}
+
 /** What a handler's next step should be, decided between batches. */
 export type Next = 'continue' | StopRequest
 
@@ -58,6 +65,11 @@ export interface JobContext<P = unknown, G = unknown> {
   commit(work: (tx: PoolClient) => Promise<G>): Promise<Next>
   /** The stop/cancel check alone, between steps that write nothing. Renews the lease. */
   check(): Promise<Next>
+  /**
+   * A row of the job's file a sandbox fault refuses (src/jobs/faults.ts), by its number as the
+   * family reports it: the handler refuses it as it refuses a bad row. Unset: no row fault.
+   */
+  rowFault?: (row: number) => RowFault | undefined
 }
 
 export interface JobOutcome<R = unknown> {

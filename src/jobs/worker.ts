@@ -8,6 +8,7 @@ import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import type { Db } from '../storage/db.ts'
+import type { JobFaultSource } from './faults.ts'
 import {
   claimJob,
   finishJob,
@@ -43,6 +44,8 @@ export interface WorkerOptions {
   log: FastifyBaseLogger
   /** Delay before the next attempt after `attempt` failed transiently. */
   retryDelayMs?: (attempt: number) => number
+  /** The sandbox's job and row faults, consulted before each attempt. */
+  faults?: JobFaultSource
 }
 
 /** Exponential backoff with jitter: about 1 s, 2 s, 4 s ... capped at 5 minutes. */
@@ -168,6 +171,8 @@ export class JobWorker implements JobSignals {
     }
 
     try {
+      const faults = await this.#options.faults?.forAttempt(job)
+      if (faults) context.rowFault = (row) => faults.rowFault(row)
       const outcome = await kind.run(context)
       if (!(await finishJob(db, job, outcome.state, outcome.result, null))) log.warn('lease lost before the job could end')
       else log.info({ state: outcome.state }, 'job ended')

@@ -169,7 +169,9 @@ async function* workOf(
         yield { kind: 'done', rows: done }
         done = []
       }
-      const prepared = prepareRow(record, row, plan, width)
+      // A row a sandbox fault refuses fails as a bad row does, with the fault's message.
+      const fault = context.rowFault?.(row)
+      const prepared = fault ? { row, record, error: fault.message } : prepareRow(record, row, plan, width)
       const id = prepared.error ? undefined : prepared.id
       // An id twice in one statement would be updated once: a repeat starts the next batch,
       // so rows apply in file order and the last one wins.

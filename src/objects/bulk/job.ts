@@ -93,7 +93,7 @@ async function runFile(context: Context, deps: Pick<JobDeps, 'files' | 'config'>
     batch = []
     ids = new Set()
     if (rows.length === 0) return 'continue'
-    const prepared = await prepareBatch(state.schema, header!, rows)
+    const prepared = await prepareBatch(state.schema, header!, rows, context.rowFault)
     const previous = await settle()
     if (previous === 'continue') inFlight = context.commit((tx) => writeBatch(tx, context, state, header!, prepared))
     return previous
@@ -168,13 +168,19 @@ interface PreparedBatch {
 const ROWS_PER_TURN = 25
 
 /** A batch's rows read and checked against `schema`: what to write, what to refuse. */
-async function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[]): Promise<PreparedBatch> {
+async function prepareBatch(schema: RecordSchema, header: Header, rows: CsvRow[], rowFault?: Context['rowFault']): Promise<PreparedBatch> {
   const errors: RowError[] = []
   const writes: PreparedBatch['writes'] = []
   const readRow = rowReader(schema, header)
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % ROWS_PER_TURN === 0) await new Promise(setImmediate)
     const row = rows[index]
+    // A row a sandbox fault refuses is refused as a bad row is, with the fault's code and message.
+    const fault = rowFault?.(row.row)
+    if (fault) {
+      errors.push({ row: row.row, problem: { code: fault.code ?? code(Resource.record, CoCategory.invalid), message: fault.message }, record: rowRecord(header, row.cells) })
+      continue
+    }
     const result = readRow(row.cells)
     if ('problem' in result) errors.push({ row: row.row, problem: result.problem, record: rowRecord(header, row.cells) })
     else writes.push({ row, values: result.values, write: toWrite(schema, result.id ?? newRecordId(), result.values, true) })
@@ -188,7 +194,7 @@ async function writeBatch(tx: PoolClient, context: Context, state: BatchState, h
   let batch = prepared
   if (schema.definition.updatedAt.getTime() !== prepared.schema.definition.updatedAt.getTime()) {
     state.schema = schema
-    batch = await prepareBatch(schema, header, prepared.rows)
+    batch = await prepareBatch(schema, header, prepared.rows, context.rowFault)
   }
   const errors = [...batch.errors]
   const refuse = (row: CsvRow, problem: Problem) => errors.push({ row: row.row, problem, record: rowRecord(header, row.cells) })
