@@ -30,7 +30,7 @@ const STATUS_OF: Record<JobState, QueryStatus> = {
 }
 const STATES_OF: Record<QueryStatus, JobState[]> = {
   accepted: ['pending', 'queued'],
-  in_progress: ['running'],
+  in_progress: ['running', 'queued'],
   completed: ['completed'],
   failed: ['failed'],
   cancelled: ['cancelled', 'stopped'],
@@ -39,7 +39,13 @@ const ALL_KINDS = Object.values(DATA_QUERY_KINDS)
 const QUEUE_LOCK = 7_310_004 // arbitrary, constant: "zjobs data query queue"
 
 
-const statusOf = (job: Job): QueryStatus => (job.stopRequested === 'cancel' ? 'cancelled' : STATUS_OF[job.state])
+// A query waiting for its retry has started: it stays in_progress (a status never goes back to
+// accepted), with the failed attempt counted in remainingRetries.
+const statusOf = (job: Job): QueryStatus => {
+  if (job.stopRequested === 'cancel') return 'cancelled'
+  if (job.state === 'queued' && job.attempts > 0) return 'in_progress'
+  return STATUS_OF[job.state]
+}
 
 /** Data Query's visible lifecycle: accepted, in_progress, then the end. */
 export const DATA_QUERY_LIFECYCLE: JobLifecycle = {

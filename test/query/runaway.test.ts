@@ -78,7 +78,7 @@ describe('a runaway Data Query', () => {
     assert.equal(job.dataFile, undefined, 'a cancelled query leaves no result file')
   })
 
-  test('a query that times out spends its retries: in_progress while each attempt runs, remainingRetries 2, 1, 0, then failed', async () => {
+  test('a query that times out spends its retries: in_progress through its attempts and the waits between them, remainingRetries 2, 1, 0, then failed', async () => {
     const limited = await startTestServer({ dataQueryTimeLimitSeconds: 1, dataQueryRetries: 2 }, { workers: 'thread' })
     try {
       const submitted = await limited.api('POST', '/query/jobs', { body: body(RUNAWAY) })
@@ -117,6 +117,9 @@ describe('a runaway Data Query', () => {
       const waiting = seen.filter((answer) => answer.state === 'queued' && answer.attempts! > 0)
       assert.ok(waiting.length > 0, 'the job was seen waiting for its retry')
       for (const answer of waiting) assert.equal(answer.remainingRetries, 2 - answer.attempts!, JSON.stringify(answer))
+      // A started query never goes back to accepted, not even while it waits for its retry.
+      assert.ok(waiting.every((answer) => answer.queryStatus === 'in_progress'), JSON.stringify(waiting))
+      assert.deepEqual(seen.map((answer) => answer.queryStatus).filter((status, i, all) => status !== all[i - 1]).slice(-2), ['in_progress', 'failed'])
     } finally {
       await limited.close()
     }
