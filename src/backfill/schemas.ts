@@ -2,6 +2,7 @@
 // payload, DataBackfillJob and GETAutoBackfillJobResponse, for validation, serialisation and
 // the OpenAPI document.
 import { Type } from 'typebox'
+import { OrNull } from '../platform/schemas.ts'
 import { BACKFILL_TYPES } from './files/templates.ts'
 
 const Reason = Type.Object({ code: Type.String(), message: Type.String() })
@@ -82,6 +83,7 @@ export const TemplateParams = Type.Object({ type: Type.String({ description: BAC
 
 export const AutoBackfillBody = Type.Object({
   type: Type.Union([Type.Literal('RatePlanCharge'), Type.Literal('OrderLineItem')]),
-  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
-  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Compute everything, write nothing' })),
+  // null: the default (a generated client sends the unset field).
+  batchSize: OrNull(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+  dryRun: OrNull(Type.Boolean({ default: false, description: 'Compute everything, write nothing' })),
 })

@@ -7,14 +7,14 @@ export interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** The path, `{name}` for a path parameter (as OpenAPI writes it). */
   path: string
-  /** Zuora's operationId; the OAuth token route has none in the document. */
+  /** Zuora's operationId (the admin plane's are zjobs' own). */
   operationId?: string
 }
 
 const op = (method: Operation['method'], path: string, operationId?: string): Operation => ({ method, path, operationId })
 
 export const OPERATIONS = {
-  token: op('POST', '/oauth/token'),
+  token: op('POST', '/oauth/token', 'createToken'),
 
   submitQuery: op('POST', '/query/jobs', 'POST_DataQueryJob'),
   getQuery: op('GET', '/query/jobs/{jobId}', 'GET_DataQueryJob'),

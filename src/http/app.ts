@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { ApiError, Category, notFound } from '../platform/errors.ts'
 import type { AppDeps } from './context.ts'
 import { clientErrorHandler } from './client-errors.ts'
-import { sendError } from './errors.ts'
+import { errorBody, familyOf, sendError } from './errors.ts'
 import { lazyCompilers } from './lazy-compilers.ts'
 import { auth } from './plugins/auth.ts'
 import { idempotency } from './plugins/idempotency.ts'
@@ -29,6 +29,22 @@ import { oauthRoutes } from './routes/oauth.ts'
 
 // Zuora compresses only these types, and only bodies over 1000 bytes.
 const COMPRESSIBLE = /^(application\/json|application\/xml|text\/html|text\/csv|text\/plain)\b/
+
+/**
+ * The paths of the API families zjobs serves (with the variants Zuora's own SDKs call): a
+ * request under them that no route takes answers 501.
+ */
+export const SERVED_FAMILY_PATHS = ['/query/', '/objects/', '/v1/uno/data-backfill/', '/v1/uno/back-fill/', '/v1/uno/date-backfill/']
+
+const underServedFamily = (url: string) => SERVED_FAMILY_PATHS.some((prefix) => url.startsWith(prefix) || url.split('?')[0] === prefix.slice(0, -1))
+
+/** What answers an operation of a served family zjobs does not serve. */
+export const notSupported = (where: string) =>
+  new ApiError(
+    501,
+    Category.unsupportedRequest,
+    `${where} is not supported by zjobs: it serves the Data Query, Custom Objects and Data Backfill operations listed in docs/coverage.md`,
+  )
 
 export interface AppOptions {
   /** Route families (and, in tests, fixtures) registered after the platform routes. */
@@ -58,9 +74,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   })
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, notFound(`No such resource: ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    const where = `${request.method} ${request.url.split('?')[0]}`
+    if (!underServedFamily(request.url)) return sendError(request, reply, notFound(`No such resource: ${where}`))
+    // Under the paths of the families zjobs serves, a request no route takes is an operation
+    // zjobs does not support: 501 in the family's envelope, never a 404 that reads as a missing
+    // object (docs/coverage.md, docs/decisions.md "What zjobs does not serve answers 501").
+    return reply.code(501).send(errorBody(familyOf(request.url), notSupported(where), request.id))
+  })
 
   await app.register(zuoraHeaders)
   await app.register(auth, deps)

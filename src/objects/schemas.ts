@@ -2,6 +2,7 @@
 // Records carry the tenant's own fields, so their schemas stay open (additional properties
 // are kept as they are, exact numbers included).
 import { Type } from 'typebox'
+import { OrNull } from '../platform/schemas.ts'
 
 const open = (description: string, properties: Record<string, ReturnType<typeof Type.String>> = {}) =>
   Type.Object(properties, { additionalProperties: true, description })
@@ -44,7 +45,7 @@ export const RecordInput = open('Custom fields of a record')
 export const RecordsError = Type.Object({ code: Type.Integer(), message: Type.String(), details: Type.Array(open('A refused record')) })
 export const CreateRecordsBody = Type.Object({
   records: Type.Array(Type.Unknown(), { description: 'At most 1000 records' }),
-  allowPartialSuccess: Type.Optional(Type.Boolean({ default: false })),
+  allowPartialSuccess: OrNull(Type.Boolean({ default: false })),
 })
 export const CreatedRecords = Type.Object({ records: Type.Array(Record), error: Type.Optional(RecordsError) })
 export const RecordList = Type.Object({
@@ -58,6 +59,12 @@ export const ListRecordsQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'Id of the last record of the previous page' })),
   page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number (without cursor)' })),
 })
+// Zuora's batch action is one model (CustomObjectRecordBatchAction: type, ids, records,
+// allowPartialSuccess) whatever the type, and generated clients send the fields a type does not
+// use as null or empty: a delete takes `records` and an update `ids` when they are null or
+// empty, and `allowPartialSuccess` on both (docs/decisions.md, "What Zuora's models send").
+const NoRecords = OrNull(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 0, description: 'Not used by a delete: null or {} only' }))
+const NoIds = OrNull(Type.Array(Type.String(), { maxItems: 0, description: 'Not used by an update: null or [] only' }))
 export const BatchBody = Type.Object(
   {
     action: Type.Union([
@@ -65,9 +72,8 @@ export const BatchBody = Type.Object(
         {
           type: Type.Literal('delete'),
           ids: Type.Array(Type.String()),
-          // Zuora's batch action model carries it on every action type, so generated clients
-          // send it on deletes too; a delete has nothing to do partially (docs/decisions.md).
-          allowPartialSuccess: Type.Optional(Type.Boolean({ description: 'Accepted and ignored: a delete has no partial outcome' })),
+          allowPartialSuccess: OrNull(Type.Boolean({ description: 'Accepted and ignored: a delete has no partial outcome' })),
+          records: NoRecords,
         },
         { additionalProperties: false },
       ),
@@ -75,7 +81,8 @@ export const BatchBody = Type.Object(
         {
           type: Type.Literal('update'),
           records: Type.Record(Type.String(), Type.Unknown(), { description: 'Fields to change, by record id' }),
-          allowPartialSuccess: Type.Optional(Type.Boolean({ description: 'Default false' })),
+          allowPartialSuccess: OrNull(Type.Boolean({ description: 'Default false' })),
+          ids: NoIds,
         },
         { additionalProperties: false },
       ),
@@ -108,7 +115,8 @@ export const SubmitJobBody = Type.Object({
   namespace: Type.Union([Type.Literal('default'), Type.Literal('com_zuora')]),
   object: Type.String({ minLength: 1 }),
   operation: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('delete')]),
-  filter: Type.Optional(
+  // null: no filter (a generated client sends the unset field).
+  filter: OrNull(
     Type.Object({
       conditions: Type.Array(
         Type.Object({

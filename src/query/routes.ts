@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { AppDeps } from '../http/context.ts'
 import { callerOf } from '../http/context.ts'
+import { OrNull } from '../platform/schemas.ts'
 import { DataQueryErrors } from './errors.ts'
 import { validateOutputOptions } from './output/options.ts'
 import {
@@ -23,12 +24,13 @@ const SubmitBody = Type.Object({
   outputFormat: Type.Union([Type.Literal('JSON'), Type.Literal('CSV'), Type.Literal('TSV'), Type.Literal('DSV')]),
   compression: Type.Union([Type.Literal('NONE'), Type.Literal('GZIP'), Type.Literal('ZIP')]),
   output: Type.Object({ target: Type.Literal('S3') }),
-  columnSeparator: Type.Optional(Type.String({ description: 'The DSV column separator: one character' })),
-  encryptionKey: Type.Optional(Type.String({ description: 'Base64 RSA public key; the result file is encrypted for it' })),
-  readDeleted: Type.Optional(Type.Boolean({ default: false })),
-  sourceData: Type.Optional(Type.Union([Type.Literal('LIVE'), Type.Literal('WAREHOUSE')], { default: 'LIVE' })),
-  useIndexJoin: Type.Optional(Type.Boolean()),
-  warehouseSize: Type.Optional(Type.Union([Type.Literal('xsmall'), Type.Literal('NULL'), Type.Null()])),
+  // Zuora's model declares these optional: null is read as absent (platform/schemas.ts).
+  columnSeparator: OrNull(Type.String({ description: 'The DSV column separator: one character' })),
+  encryptionKey: OrNull(Type.String({ description: 'Base64 RSA public key; the result file is encrypted for it' })),
+  readDeleted: OrNull(Type.Boolean({ default: false })),
+  sourceData: OrNull(Type.Union([Type.Literal('LIVE'), Type.Literal('WAREHOUSE')], { default: 'LIVE' })),
+  useIndexJoin: OrNull(Type.Boolean()),
+  warehouseSize: OrNull(Type.Union([Type.Literal('xsmall'), Type.Literal('NULL')])),
 })
 
 const QueryJob = Type.Object(
@@ -95,8 +97,8 @@ export async function dataQueryRoutes(app: FastifyInstance, deps: AppDeps) {
         query: body.query,
         outputFormat: body.outputFormat,
         compression: body.compression,
-        columnSeparator: body.columnSeparator,
-        encryptionKey: body.encryptionKey,
+        columnSeparator: body.columnSeparator ?? undefined,
+        encryptionKey: body.encryptionKey ?? undefined,
         readDeleted: body.readDeleted ?? false,
         sourceData: body.sourceData ?? 'LIVE',
         useIndexJoin: body.useIndexJoin ?? false,

@@ -76,15 +76,23 @@ describe('error responses', () => {
       v1Reason(response, 404, '50000040')
     })
 
-    test('/query: 404 as {code: 404, message}', async () => {
-      const message = assertCodeMessage(await call('GET', '/query/no-such-thing'), 404, 404)
-      assert.match(message, /no-such-thing/)
-      assertCodeMessage(await call('POST', '/query/jobs/extra/path', { body: {} }), 404, 404)
+    // Under the families zjobs serves, what no route takes is an operation zjobs does not
+    // support: 501 in the family's envelope, never a 404 that reads as a missing object.
+    test('/query: 501 as {code: 501, message}, not supported by zjobs', async () => {
+      const message = assertCodeMessage(await call('GET', '/query/no-such-thing'), 501, 501)
+      assert.match(message, /^GET \/query\/no-such-thing is not supported by zjobs/)
+      assertCodeMessage(await call('POST', '/query/jobs/extra/path', { body: {} }), 501, 501)
+      assertCodeMessage(await call('PUT', '/query/jobs'), 501, 501)
     })
 
-    test('/objects: 404 as {code: 71000040, message}', async () => {
-      const message = assertCodeMessage(await call('GET', '/objects/no-such-thing'), 404, 71000040)
-      assert.match(message, /no-such-thing/)
+    test('/objects: 501 as {code: 71000045, message}, not supported by zjobs', async () => {
+      const message = assertCodeMessage(await call('GET', '/objects/no-such-thing'), 501, 71000045)
+      assert.match(message, /^GET \/objects\/no-such-thing is not supported by zjobs/)
+    })
+
+    test('/v1/uno/data-backfill: 501 in the v1 CommonResponse with code 50000045', async () => {
+      const reason = v1Reason(await call('DELETE', '/v1/uno/data-backfill/jobs/x'), 501, '50000045')
+      assert.match(reason.message, /^DELETE \/v1\/uno\/data-backfill\/jobs\/x is not supported by zjobs/)
     })
   })
 

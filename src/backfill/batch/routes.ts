@@ -56,7 +56,7 @@ export async function batchJobRoutes(app: FastifyInstance, deps: AppDeps) {
       app.post<{ Body: Static<typeof AutoBackfillBody> }>(
         path,
         { schema: { tags, summary: `Create ${noun}`, operationId: ids.create, body: AutoBackfillBody, response: { 200: JobIdResponse, ...errors } } },
-        (request) => create(request, { type: request.body.type, batchSize: request.body.batchSize, dryRun: request.body.dryRun }),
+        (request) => create(request, { type: request.body.type, batchSize: request.body.batchSize ?? undefined, dryRun: request.body.dryRun ?? undefined }),
       )
     } else {
       // The booking-date job takes no body; clients that send an empty JSON one are accepted too.

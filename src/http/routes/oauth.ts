@@ -47,6 +47,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'
       schema: {
         tags: ['oauth'],
         summary: 'Create an OAuth token (client credentials)',
+        operationId: 'createToken',
         // Authenticated by the client's credentials, not by a bearer token.
         security: [],
         consumes: ['application/x-www-form-urlencoded'],

@@ -123,7 +123,7 @@ export interface SubmitRequest {
   namespace: 'default' | 'com_zuora'
   object: string
   operation: Operation
-  filter?: { conditions: { field: string; operator: string; value: unknown }[] }
+  filter?: { conditions: { field: string; operator: string; value: unknown }[] } | null
 }
 
 export async function submitJob(db: Db, caller: Caller, request: SubmitRequest): Promise<BulkJob> {
@@ -134,7 +134,7 @@ export async function submitJob(db: Db, caller: Caller, request: SubmitRequest):
   const definition = await findDefinition(db, scopeOf(caller), request.object)
   if (!definition) throw badRequest(Resource.job, `Custom object [${request.object}] does not exist.`)
   let conditions: Condition[] | undefined
-  if (request.filter !== undefined) {
+  if (request.filter != null) {
     if (request.operation !== 'delete') throw badRequest(Resource.jobFilter, 'A filter applies to delete jobs only.')
     conditions = request.filter.conditions.map((condition) => ({
       field: condition.field,

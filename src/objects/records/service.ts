@@ -92,7 +92,7 @@ export async function createRecordsFor(
   db: Db,
   caller: Caller,
   object: string,
-  body: { records: unknown[]; allowPartialSuccess?: boolean },
+  body: { records: unknown[]; allowPartialSuccess?: boolean | null },
   maxRecords: number,
 ) {
   requireRecordAccess(caller, 'create')
@@ -188,7 +188,7 @@ export async function deleteRecordFor(db: Db, caller: Caller, object: string, id
 
 export type BatchAction =
   | { type: 'delete'; ids: string[] }
-  | { type: 'update'; records: Record<string, unknown>; allowPartialSuccess?: boolean }
+  | { type: 'update'; records: Record<string, unknown>; allowPartialSuccess?: boolean | null }
 
 /** POST /objects/batch/default/{object}: delete by ids, or update up to 1000 records. */
 export async function batchFor(db: Db, caller: Caller, object: string, action: BatchAction) {
