@@ -2,6 +2,7 @@
 // advancing a job) against a running server, through its /admin routes, printing JSON.
 // Registering the verbs loads nothing: what an action needs is imported when it runs.
 import type { Command } from 'commander'
+import { registerFaultCommands } from './faults/cli.ts'
 
 interface Target {
   url?: string
@@ -85,7 +86,7 @@ async function policyOf(progression: string, count: string | undefined): Promise
 export function registerSandboxCommands(program: Command): void {
   const sandbox = program
     .command('sandbox')
-    .description("Control a running server's sandbox: a tenant's clock, job lifecycle pacing, advancing a job")
+    .description("Control a running server's sandbox: a tenant's clock, job lifecycle pacing, advancing a job, fault rules, the request journal")
     .option('--url <url>', 'the server (default: ZJOBS_URL, the data folder\'s running server, or localhost:$PORT)')
     .option('--tenant <id>', 'the tenant (default: the default tenant)')
   const target = (): Target => sandbox.opts<Target>()
@@ -151,4 +152,6 @@ export function registerSandboxCommands(program: Command): void {
     .action(async (job: string, options: { to?: string; errorMessage?: string }) =>
       print(await call(target(), 'POST', tenantPath(`/jobs/${encodeURIComponent(job)}/advance`), { to: options.to, errorMessage: options.errorMessage })),
     )
+
+  registerFaultCommands(sandbox, { target, call, print, tenantPath })
 }
