@@ -298,6 +298,7 @@ const BUILTIN_SCALARS: Row[] = [
   ['regexp_instr', 'varchar, varchar', 'integer', 'Position of a match (PostgreSQL regex)'],
   ['regexp_split_to_array', 'varchar, varchar', 'array(varchar)', 'Splits on matches (PostgreSQL regex)'],
   ['similar_to_escape', 'varchar', 'varchar', 'SIMILAR TO pattern conversion'],
+  ['like_escape', 'varchar, varchar', 'varchar', 'LIKE pattern with an ESCAPE character (x LIKE p ESCAPE e)'],
   ['md5', 'varchar', 'varchar', 'MD5 of a string as lower-case hex'],
   ['sha224', 'varbinary', 'varbinary', 'SHA-224 digest'],
   ['sha256', 'varbinary', 'varbinary', 'SHA-256 digest'],
