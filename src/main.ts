@@ -17,6 +17,8 @@ import type { JobKind } from './jobs/types.ts'
 import { openDatabase, type Db } from './storage/db.ts'
 import { sandboxRoutes } from './sandbox/routes.ts'
 import { SandboxSettings } from './sandbox/settings.ts'
+import { Purger } from './sandbox/snapshot/purge.ts'
+import { snapshotRoutes } from './sandbox/snapshot/routes.ts'
 import { sandboxLayer } from './sandbox/faults/layer.ts'
 import { faultRoutes } from './sandbox/faults/routes.ts'
 import { openFileStore, sweepExpiredFiles, type FileStore } from './storage/files/store.ts'
@@ -81,10 +83,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       (tenantId: string) => files.deleteTenant(tenantId),
       async (tenantId: string) => settings.forget(tenantId),
     ]
+    // What tenants' resets leave to delete (and what a crash left queued), in the background.
+    const purger = new Purger(db, files, logger)
+    purger.kick()
     // The sandbox control plane (clock, lifecycle): admin routes over the platform and engine.
     // Faults and the request journal: a layer in front of the routes, and their admin routes.
     const faults = sandboxLayer(db, logger, config.journalSize)
-    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, faultRoutes(deps, faults), ...(options.routes ?? [])]
+    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, faultRoutes(deps, faults), snapshotRoutes(purger) as FastifyPluginAsync<AppDeps>, ...(options.routes ?? [])]
     const plugins = [faults.plugin, ...(options.plugins ?? [])]
     const app = await buildApp(deps, { ...options, routes, plugins, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })
@@ -108,6 +113,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           await app.close()
           clearTimeout(deadline)
           await runner.stop(config.shutdownTimeoutMs)
+          await purger.stop()
           await db.close()
         })()),
     }

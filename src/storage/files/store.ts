@@ -189,6 +189,21 @@ export class FileStore {
     return keys.length
   }
 
+  /** The bytes stored under a file row's storage key (a tenant's snapshot reads them); undefined when there are none. */
+  readBlob(key: string): Promise<Readable | undefined> {
+    return this.#blobs.read(key)
+  }
+
+  /** Stores bytes under a key of the tenant's ("{tenantId}/..."): a restore writes its files' bytes before their rows. */
+  writeBlob(key: string, body: Readable, contentType: string): Promise<void> {
+    return this.#blobs.write(key, body, contentType)
+  }
+
+  /** Removes blobs by key (files whose rows are gone); a missing key is not an error. */
+  async removeBlobs(keys: string[]): Promise<void> {
+    for (const key of keys) await this.#blobs.remove(key)
+  }
+
   /** The tenant's own link (bearer token required), as Zuora's `.../apps/v1/files/{id}`. */
   url(file: Pick<FileMeta, 'id'>): string {
     return `${this.#baseUrl()}/apps/v1/files/${file.id}`
