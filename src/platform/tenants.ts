@@ -325,7 +325,7 @@ export async function createOAuthClient(db: Db, tenantId: string, input: ClientI
   if (clientId.length !== 36) throw invalid('client_id must be 36 characters long')
   const clientSecret = input.clientSecret ?? newSecret(40)
   if (clientSecret.length > 42) throw invalid('client_secret must be at most 42 characters long')
-  const secretHash = await hashSecret(clientSecret)
+  const secretHash = await hashSecret(clientSecret, input.clientSecret === undefined)
   await db.transaction(async (tx: PoolClient) => {
     const { rows } = await tx.query<{ tenant_id: string; user_id: string }>(
       'SELECT tenant_id, user_id FROM oauth_clients WHERE client_id = $1 FOR UPDATE',

@@ -201,7 +201,7 @@ describe('fuzzing every route of /openapi.json', () => {
     const booking = await ok(server.api('POST', '/v1/uno/data-backfill/bookingdate/jobs'))
     const users = await ok(server.admin('GET', `/admin/tenants/${tenantId}/users`))
     const { rows: files } = await server.server.db.query<{ id: string }>('SELECT id FROM files LIMIT 3')
-    const recordId = String(record.records?.[0]?.id ?? record.data?.[0]?.id ?? record[0]?.id ?? '')
+    const recordId = String(record.records?.[0]?.Id ?? record.records?.[0]?.id ?? '')
     fixtures.real = {
       tenantId: [tenantId],
       userId: (users.data ?? users.users ?? users).map?.((user: Json) => String(user.id)) ?? [],

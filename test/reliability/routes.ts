@@ -2,6 +2,7 @@
 // envelope each family answers in, and a fingerprint of what a refused request must not
 // change in the database.
 import assert from 'node:assert/strict'
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import type { HttpResponse } from '../helpers/http.ts'
 import type { TestServer } from '../helpers/server.ts'
 
@@ -22,6 +23,20 @@ export interface Operation {
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete']
+
+/** A response's body as text, decompressed as its Content-Encoding says. */
+export function decoded(response: HttpResponse): string {
+  switch (response.headers['content-encoding']) {
+    case 'gzip':
+      return gunzipSync(response.body).toString('utf8')
+    case 'br':
+      return brotliDecompressSync(response.body).toString('utf8')
+    case 'deflate':
+      return inflateSync(response.body).toString('utf8')
+    default:
+      return response.text
+  }
+}
 
 /** Every operation of the server's /openapi.json. */
 export async function operations(server: TestServer): Promise<Operation[]> {
@@ -111,27 +126,28 @@ export function envelopeProblem(path: string, response: HttpResponse): string | 
   if (status < 400) return undefined
   let body: Json
   try {
-    body = response.json()
+    body = JSON.parse(decoded(response))
   } catch {
-    return `a ${status} whose body is not JSON: ${response.text.slice(0, 200)}`
+    return `a ${status} whose body is not JSON: ${decoded(response).slice(0, 200)}`
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return `a ${status} whose body is not an object`
-  if ('statusCode' in body || 'stack' in body) return `a framework-shaped ${status}: ${response.text.slice(0, 200)}`
+  if ('statusCode' in body || 'stack' in body) return `a framework-shaped ${status}: ${decoded(response).slice(0, 200)}`
   // The path as it goes out: a client's URL parser resolves dot segments (`/files/%2e%2e` is `/`).
   const family = familyOf(new URL(path, 'http://localhost').pathname)
-  // The API gateway's 401 is the same for every family but the admin plane's and OAuth's.
-  if (status === 401 && family !== 'admin' && family !== 'oauth') {
-    return body.message === 'Authentication error' && response.headers['www-authenticate'] ? undefined : `a 401 not the gateway's: ${response.text}`
+  // The API gateway's 401 is the same for every family but the admin plane's and OAuth's
+  // (a family may answer its own 401 too: Custom Objects records without the permission).
+  if (status === 401 && family !== 'admin' && family !== 'oauth' && body.message === 'Authentication error' && Object.keys(body).length === 1) {
+    return response.headers['www-authenticate'] ? undefined : 'a 401 without WWW-Authenticate'
   }
   const text = (value: unknown) => typeof value === 'string' && value.length > 0
   switch (family) {
     case 'dataQuery':
     case 'customObjects':
-      return typeof body.code === 'number' && text(body.message) ? undefined : `not {code, message}: ${response.text.slice(0, 300)}`
+      return typeof body.code === 'number' && text(body.message) ? undefined : `not {code, message}: ${decoded(response).slice(0, 300)}`
     case 'oauth':
-      return text(body.error) && text(body.error_description) ? undefined : `not {error, error_description}: ${response.text.slice(0, 300)}`
+      return text(body.error) && text(body.error_description) ? undefined : `not {error, error_description}: ${decoded(response).slice(0, 300)}`
     case 'files':
-      return text(body.message) ? undefined : `not {message}: ${response.text.slice(0, 300)}`
+      return text(body.message) ? undefined : `not {message}: ${decoded(response).slice(0, 300)}`
     case 'admin':
     case 'v1': {
       // One reason or more (a body with several problems names each).
@@ -142,7 +158,7 @@ export function envelopeProblem(path: string, response: HttpResponse): string | 
         body.requestId === response.headers['zuora-request-id'] &&
         reasons.length >= 1 &&
         reasons.every((reason) => typeof reason?.code === 'string' && /^\d{8}$/.test(reason.code) && text(reason?.message))
-      if (!shaped) return `not the v1 envelope: ${response.text.slice(0, 300)}`
+      if (!shaped) return `not the v1 envelope: ${decoded(response).slice(0, 300)}`
       const outside = reasons.find((reason) => family === 'admin' && !/^800000\d\d$/.test(reason.code))
       if (outside) return `an admin code outside 800000xx: ${outside.code}`
       return undefined

@@ -11,7 +11,10 @@ import {
   listTenants,
   listUsers,
   requireTenant,
+  type Tenant as TenantRecord,
 } from '../../platform/tenants.ts'
+import { mintToken } from '../../platform/oauth.ts'
+import { seedTenant } from '../../billing/seed.ts'
 import type { AppDeps } from '../context.ts'
 
 const Entity = Type.Object({ id: Type.String(), name: Type.String(), displayName: Type.String() })
@@ -36,6 +39,9 @@ const User = Type.Object({
   entityIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
   orgIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
 })
+
+/** Accounts a tenant can be seeded with in the call that creates it (a test's tenant); more through the seed job. */
+const MAX_SEED_ACCOUNTS = 10_000
 
 const NewTenant = Type.Object(
   {
@@ -69,9 +75,31 @@ const NewTenant = Type.Object(
         { maxItems: 100, description: 'Orgs of a multi-org tenant: names, or {name, id?}' },
       ),
     ),
+    withClient: Type.Optional(
+      Type.Boolean({ description: 'Also make an admin user with an OAuth client and a token: the answer carries client_id, client_secret and access_token' }),
+    ),
+    seed: Type.Optional(
+      Type.Object(
+        {
+          accounts: Type.Integer({ minimum: 0, maximum: MAX_SEED_ACCOUNTS, description: `Accounts of billing data seeded before the answer (at most ${MAX_SEED_ACCOUNTS}; more: POST .../seed)` }),
+          seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Default 1' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
+const NewTenantAnswer = Type.Object({
+  ...Tenant.properties,
+  userId: Type.Optional(Type.String({ description: 'With withClient: the admin user the client acts as' })),
+  client_id: Type.Optional(Type.String()),
+  client_secret: Type.Optional(Type.String()),
+  access_token: Type.Optional(Type.String()),
+  token_type: Type.Optional(Type.Literal('bearer')),
+  expires_in: Type.Optional(Type.Number()),
+  seeded: Type.Optional(Type.Object({ accounts: Type.Integer(), seed: Type.Integer(), rows: Type.Integer() })),
+})
 
 const NewUser = Type.Object(
   {
@@ -91,9 +119,17 @@ const NewClient = Type.Object({ userId: Type.String({ minLength: 1 }) }, { addit
 const ClientCredentials = Type.Object({ client_id: Type.String(), client_secret: Type.String() })
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
-export interface AdminDeps extends Pick<AppDeps, 'db' | 'verifier'> {
+export interface AdminDeps extends Pick<AppDeps, 'db' | 'verifier' | 'config'> {
   /** Runs after a tenant's rows are gone (its files, caches). */
   onTenantDeleted: ((tenantId: string) => Promise<void>)[]
+}
+
+/** An admin user of a new tenant, its OAuth client and a token of it. */
+async function readyClient(deps: AdminDeps, tenant: TenantRecord) {
+  const user = await createUser(deps.db, tenant.id, { username: 'admin', admin: true })
+  const client = await createOAuthClient(deps.db, tenant.id, { userId: user.id })
+  const grant = await mintToken(deps.db, deps.config.tokenTtlSeconds, { tenant, user, clientId: client.client_id })
+  return { userId: user.id, ...client, access_token: grant.access_token, token_type: grant.token_type, expires_in: grant.expires_in }
 }
 
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
@@ -103,8 +139,30 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps) {
 
   app.post<{ Body: Static<typeof NewTenant> }>(
     '/admin/tenants',
-    { config, schema: { tags, security, summary: 'Create a tenant', body: NewTenant, response: { 201: Tenant } } },
-    async (request, reply) => reply.code(201).send(await createTenant(deps.db, request.body)),
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Create a tenant; with withClient, ready to call: an admin user, an OAuth client and a token (and seed data)',
+        body: NewTenant,
+        response: { 201: NewTenantAnswer },
+      },
+    },
+    async (request, reply) => {
+      const { withClient, seed, ...input } = request.body
+      const tenant = await createTenant(deps.db, input)
+      if (!withClient && !seed) return reply.code(201).send(tenant)
+      // A tenant made for a test, ready in one call (issue 15): what POST .../users, .../oauth-clients and /oauth/token would do.
+      const ready = withClient ? await readyClient(deps, tenant) : {}
+      const seeded = seed ? await seedTenant(deps.db, tenant.id, { accounts: seed.accounts, seed: seed.seed }) : undefined
+      reply.header('Cache-Control', 'no-store')
+      return reply.code(201).send({
+        ...tenant,
+        ...ready,
+        ...(seeded && { seeded: { accounts: seeded.accounts, seed: seeded.seed, rows: Object.values(seeded.rows).reduce((a, b) => a + b, 0) } }),
+      })
+    },
   )
 
   app.get(
