@@ -104,7 +104,7 @@ async function prepareSelect(text: string, context: StatementContext, options: P
     throw new QueryError(`Only SELECT statements are supported; this is ${statementName(statement)}`)
   }
   const rewriter = new Rewriter(context)
-  const rewritten = limitRows(rewriter.node(statement, new Set()) as Node, options.maxRows + 1)
+  const rewritten = limitRows(nameColumnsAsTrino(rewriter.node(statement, new Set()) as Node), options.maxRows + 1)
   let sql: string
   try {
     const { deparse } = await import('pgsql-deparser')
@@ -116,6 +116,25 @@ async function prepareSelect(text: string, context: StatementContext, options: P
   const check = await parseTree(sql)
   if (check.stmts.length !== 1 || !('SelectStmt' in check.stmts[0].stmt)) throw new QueryError('Unsupported query')
   return { kind: 'select', sql, tables: [...rewriter.tables], selectsDeleted: rewriter.selectsDeleted }
+}
+
+/**
+ * Trino names an output column that is not a plain column reference and has no alias `_col<N>`
+ * (N its 0-based position: `SELECT id, count(*)` gives id, _col1); PostgreSQL would say `count`
+ * or `?column?`. The names come from the first SELECT of a set operation, as in both engines. A
+ * column after a `*` keeps PostgreSQL's name: its position is not known before the query runs.
+ */
+function nameColumnsAsTrino(statement: Node): Node {
+  let first = statement.SelectStmt as Node
+  while (first.larg) first = first.larg as Node
+  const targets = first.targetList as { ResTarget?: { name?: string; val?: Node } }[] | undefined
+  for (const [index, target] of (targets ?? []).entries()) {
+    const column = target.ResTarget?.val?.ColumnRef as { fields?: Node[] } | undefined
+    if (column?.fields?.some((field) => 'A_Star' in field)) break
+    if (!target.ResTarget || target.ResTarget.name !== undefined || column) continue
+    target.ResTarget.name = `_col${index}`
+  }
+  return statement
 }
 
 /** Caps the statement's row count at `limit`, keeping a smaller LIMIT of its own. */

@@ -100,6 +100,18 @@ describe('Data Query', () => {
     }
   })
 
+  test("columns without an alias are named as Trino names them: a column keeps its name, anything else is _col<N>", async () => {
+    const header = async (query: string) => (await download(await run(query))).text.split('\n')[0]
+    assert.equal(
+      await header('SELECT count(*), status, 1 + 1 AS two, upper(status), CAST(balance AS varchar), a.name FROM Account a GROUP BY status, balance, a.name LIMIT 1'),
+      '_col0,status,two,_col3,_col4,name',
+    )
+    assert.equal(await header('SELECT 1 UNION ALL SELECT 2'), '_col0', 'a set operation takes the names of its first SELECT')
+    assert.equal(await header('SELECT max(balance) FROM (SELECT balance FROM Account) t'), '_col0', 'inner queries keep their names; only the output is renamed')
+    const [json] = (await download(await run('SELECT count(*) FROM Account', { outputFormat: 'JSON' }))).text.trim().split('\n')
+    assert.deepEqual(Object.keys(JSON.parse(json!)), ['_col0'])
+  })
+
   test('JSON Lines, TSV and DSV carry the same rows; GZIP and ZIP compress them', async () => {
     const query = 'SELECT accountnumber, balance, autopay FROM account ORDER BY accountnumber LIMIT 10'
     const rows = await expected(
