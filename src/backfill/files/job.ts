@@ -9,7 +9,8 @@ import type { FileStore } from '../../storage/files/store.ts'
 import { applyBatch, prepareRow, type PreparedRow } from './apply.ts'
 import { BACKFILL_KINDS } from '../common.ts'
 import { csvRecords, openCsv, UploadError, type UploadFormat } from './csv-source.ts'
-import { committedFailures, NOT_PROCESSED, ResultWriter } from './result-file.ts'
+import { NOT_PROCESSED, ResultWriter } from './result-file.ts'
+import { committedFailures } from './store.ts'
 import { planColumns, TYPE_SPECS, type BackfillType, type ColumnPlan } from './templates.ts'
 
 export interface FileJobParams {

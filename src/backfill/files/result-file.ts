@@ -6,7 +6,6 @@
 import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import { zipStage } from '../../query/output/compression.ts'
-import type { Queryable } from '../../storage/db.ts'
 import type { FileMeta, FileStore } from '../../storage/files/store.ts'
 
 export const NOT_PROCESSED = 'Not processed: the job was stopped before this row'
@@ -74,22 +73,5 @@ export class ResultWriter {
   async abort(error: Error): Promise<void> {
     this.#csv.destroy(error)
     await this.#stored.catch(() => {})
-  }
-}
-
-const ERROR_PAGE = 5000
-
-/** The failed rows an earlier attempt committed, in row order, a page at a time. */
-export async function* committedFailures(db: Queryable, tenantId: string, jobId: string): AsyncGenerator<{ row: number; message: string }> {
-  let after = 0
-  for (;;) {
-    const { rows } = await db.query<{ row_number: number; message: string }>(
-      `SELECT row_number, message FROM data_backfill_row_errors
-       WHERE tenant_id = $1 AND job_id = $2 AND row_number > $3 ORDER BY row_number LIMIT $4`,
-      [tenantId, jobId, after, ERROR_PAGE],
-    )
-    for (const row of rows) yield { row: row.row_number, message: row.message }
-    if (rows.length < ERROR_PAGE) return
-    after = rows[rows.length - 1].row_number
   }
 }
