@@ -52,14 +52,15 @@ const printStep = (message: string): void => {
   process.stdout.write(`zjobs: ${message}\n`)
 }
 
-async function start(): Promise<void> {
+async function start(options: { exportOnExit?: string } = {}): Promise<void> {
   const config = loadConfig()
   // The embedded server boots (its own process) while the HTTP server's modules load.
   const { openDatabase } = await import('./storage/db.ts')
   const opening = openDatabase(config, { onStep: printStep })
   opening.catch(() => {})
   const { startServer } = await import('./main.ts')
-  const server = await startServer(config, { onStep: printStep, database: opening })
+  const exportOnExit = options.exportOnExit && (await import('node:path')).resolve(options.exportOnExit)
+  const server = await startServer(config, { onStep: printStep, database: opening, exportOnExit })
   const { bootstrap: setup } = server
   // The locator file, before the banner: whoever sees the banner finds the server by it.
   const { writeLocator, removeLocator, localUrl } = await import('./commands/locator.ts')
@@ -171,7 +172,11 @@ export function buildCli(): Command {
     throw error.exitCode === 0 ? error : Object.assign(error, { exitCode: 2 })
   })
 
-  program.command('start').description('Run the API server (embedded database unless DATABASE_URL is set)').action(start)
+  program
+    .command('start')
+    .description('Run the API server (embedded database unless DATABASE_URL is set)')
+    .option('--export-on-exit <dir>', "write every tenant's snapshot (tenant-<id>.tar.gz) to DIR on a clean stop; ZJOBS_INIT_DIR=DIR brings them back")
+    .action(start)
 
   program.command('worker').description('Run job workers only (no HTTP server)').action(work)
 

@@ -214,6 +214,12 @@ export const settings = {
     "Requests kept per tenant in its request journal (GET /admin/tenants/{id}/requests); 0 keeps none.",
     int(0, 100_000),
   ),
+  initDir: setting(
+    'ZJOBS_INIT_DIR',
+    '',
+    'Folder applied at start, each file once: snapshot archives (*.tar.gz, restored into the tenant each names) and <tenant>/<Object>.csv billing imports.',
+    optionalText,
+  ),
   dataQueryRetries: setting('ZJOBS_DQ_RETRIES', '3', 'Retries of a Data Query job after a transient failure (remainingRetries).', int(0, 10)),
   dataQueryResultUrlTtlSeconds: setting(
     'ZJOBS_DQ_RESULT_URL_TTL_SECONDS',

@@ -19,6 +19,7 @@ import { sandboxRoutes } from './sandbox/routes.ts'
 import { SandboxSettings } from './sandbox/settings.ts'
 import { Purger } from './sandbox/snapshot/purge.ts'
 import { snapshotRoutes } from './sandbox/snapshot/routes.ts'
+import { applyInitDir, exportSnapshots } from './sandbox/snapshot/init.ts'
 import { sandboxLayer } from './sandbox/faults/layer.ts'
 import { faultRoutes } from './sandbox/faults/routes.ts'
 import { openFileStore, sweepExpiredFiles, type FileStore } from './storage/files/store.ts'
@@ -45,6 +46,8 @@ export interface ServerOptions extends AppOptions {
   onStep?(message: string): void
   /** The database, already being opened (`zjobs start` starts the embedded server while this module loads). */
   database?: Promise<Db>
+  /** A folder every tenant's snapshot is written to on a clean stop (`zjobs start --export-on-exit`). */
+  exportOnExit?: string
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -86,6 +89,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // What tenants' resets leave to delete (and what a crash left queued), in the background.
     const purger = new Purger(db, files, logger)
     purger.kick()
+    // The init folder's archives and imports not applied yet, before the server answers.
+    if (config.initDir) {
+      const forget = (tenantId: string) => settings.forget(tenantId)
+      const init = await applyInitDir({ db, files, purger, forget, wake: signals.wake }, config.initDir, logger)
+      if (init.applied.length > 0) options.onStep?.(`applied ${init.applied.join(', ')} from ${config.initDir}`)
+    }
     // The sandbox control plane (clock, lifecycle): admin routes over the platform and engine.
     // Faults and the request journal: a layer in front of the routes, and their admin routes.
     const faults = sandboxLayer(db, logger, config.journalSize)
@@ -113,6 +122,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           await app.close()
           clearTimeout(deadline)
           await runner.stop(config.shutdownTimeoutMs)
+          if (options.exportOnExit) {
+            const written = await exportSnapshots({ db, files }, options.exportOnExit).catch((error) => {
+              logger.error({ err: error }, 'writing the snapshots on exit failed')
+              return []
+            })
+            options.onStep?.(`wrote ${written.length} snapshot${written.length === 1 ? '' : 's'} to ${options.exportOnExit}`)
+          }
           await purger.stop()
           await db.close()
         })()),

@@ -2,6 +2,7 @@
 // advancing a job) against a running server, through its /admin routes, printing JSON.
 // Registering the verbs loads nothing: what an action needs is imported when it runs.
 import type { Command } from 'commander'
+import { registerSnapshotCommands } from './snapshot/cli.ts'
 import { registerFaultCommands } from './faults/cli.ts'
 
 interface Target {
@@ -27,6 +28,19 @@ export function parseDuration(text: string): number | undefined {
 
 /** An /admin call on the server the options (or the data folder's locator, or the settings) name; its JSON body. */
 async function call(target: Target, method: string, path: (tenant: string) => string, body?: unknown): Promise<unknown> {
+  return (await adminCall(target, method, path, body === undefined ? undefined : { json: body })) as unknown
+}
+
+interface AdminBody {
+  json?: unknown
+  /** Sent as is, with its content type. */
+  stream?: { body: NodeJS.ReadableStream; contentType: string }
+  /** Answer with the response itself (a download), once it is known to be a success. */
+  raw?: boolean
+}
+
+/** An /admin call: its JSON body, or with `raw` the response (the caller reads its body). */
+async function adminCall(target: Target, method: string, path: (tenant: string) => string, payload?: AdminBody): Promise<unknown> {
   const [{ loadConfig, publicBaseUrl }, { readLocator }, { CliError, EXIT, usage }, { existsSync, readFileSync }, { join }] =
     await Promise.all([import('../config.ts'), import('../commands/locator.ts'), import('../commands/exit.ts'), import('node:fs'), import('node:path')])
   const config = loadConfig()
@@ -34,17 +48,22 @@ async function call(target: Target, method: string, path: (tenant: string) => st
   const tokenFile = join(config.dataDir, 'admin-token')
   const token = config.adminToken ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined)
   if (!token) throw usage('no admin token: set ZJOBS_ADMIN_TOKEN (zjobs start printed it at its first start)')
-  const request = async (method: string, path: string, body?: unknown) => {
+  const request = async (method: string, path: string, payload?: AdminBody) => {
     let response: Response
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` }
+    if (payload?.json !== undefined) headers['content-type'] = 'application/json'
+    if (payload?.stream) headers['content-type'] = payload.stream.contentType
     try {
       response = await fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
+        headers,
+        body: payload?.stream ? (payload.stream.body as unknown as ReadableStream) : payload?.json === undefined ? undefined : JSON.stringify(payload.json),
+        ...(payload?.stream ? { duplex: 'half' } : {}),
+      } as RequestInit)
     } catch (error) {
       throw new CliError(`no zjobs server at ${url} (${(error as Error).cause ?? (error as Error).message}); start one, or name it with --url`, EXIT.unavailable)
     }
+    if (payload?.raw && response.ok) return response
     const text = await response.text()
     let parsed: { reasons?: { code: string; message: string }[]; message?: string } | undefined
     try {
@@ -65,7 +84,7 @@ async function call(target: Target, method: string, path: (tenant: string) => st
     tenant = tenants.find((candidate) => candidate.isDefault)?.id
     if (!tenant) throw usage('the server has no default tenant: name one with --tenant')
   }
-  return request(method, path(tenant), body)
+  return request(method, path(tenant), payload)
 }
 
 const tenantPath = (suffix: string) => (tenant: string) => `/admin/tenants/${tenant}${suffix}`
@@ -143,6 +162,8 @@ export function registerSandboxCommands(program: Command): void {
       const path = tenantPath(`/jobs/${encodeURIComponent(job)}/lifecycle`)
       print(progression === undefined ? await call(target(), 'GET', path) : await call(target(), 'PUT', path, await policyOf(progression, count)))
     })
+
+  registerSnapshotCommands(sandbox, target, adminCall)
 
   sandbox
     .command('advance <job>')

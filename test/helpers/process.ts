@@ -61,8 +61,8 @@ export function databaseEnv(overrides: Partial<Config>): Record<string, string |
 }
 
 /** Starts `zjobs <command>` and waits until its output matches `ready`. */
-export async function startZjobs(command: 'start' | 'worker', env: NodeJS.ProcessEnv, ready: RegExp): Promise<ZjobsProcess> {
-  const child = spawn(process.execPath, [BIN, command], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startZjobs(command: 'start' | 'worker', env: NodeJS.ProcessEnv, ready: RegExp, args: string[] = []): Promise<ZjobsProcess> {
+  const child = spawn(process.execPath, [BIN, command, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   let stdout = ''
   let stderr = ''

@@ -344,6 +344,26 @@ function truncation(error: unknown): unknown {
   return error
 }
 
+/** The manifest of an archive (its first entry), read without the rest. */
+export async function readManifest(input: Readable): Promise<Manifest> {
+  const extract = tar.extract()
+  const gunzip = createGunzip()
+  const feeding = pipeline(input, gunzip, extract as unknown as NodeJS.WritableStream)
+  feeding.catch(() => {})
+  try {
+    for await (const entry of extract) {
+      if (entry.header.name !== 'manifest.json') break
+      return parseManifest(await readAll(entry as unknown as Readable, MAX_JSON_ENTRY, 'manifest.json'))
+    }
+    throw refused('it does not start with manifest.json: it is not a zjobs snapshot')
+  } catch (error) {
+    throw error instanceof ApiError ? error : truncation(error)
+  } finally {
+    extract.destroy()
+    input.destroy()
+  }
+}
+
 function parseJson(buffer: Buffer, name: string): unknown {
   try {
     return JSON.parse(buffer.toString('utf8'))
