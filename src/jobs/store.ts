@@ -173,6 +173,15 @@ export async function listJobs<P = unknown, G = unknown, R = unknown>(
   return rows.map((row) => toJob<P, G, R>(row))
 }
 
+/**
+ * Serialises a tenant's submissions of one family until the transaction ends, so that counting
+ * its jobs and inserting one keeps a per-tenant limit exact. `family` is the family's own lock
+ * number. Run it inside the transaction that counts and inserts.
+ */
+export async function lockTenantSubmissions(tx: Queryable, family: number, tenantId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [family, Number(tenantId) % 2_147_483_647])
+}
+
 export async function countJobs(db: Queryable, tenantId: string, kinds: string[], states: JobState[]): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND kind = ANY($2) AND state = ANY($3)',

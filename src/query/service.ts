@@ -4,7 +4,7 @@
 import type { Config } from '../config.ts'
 import type { JobLifecycle } from '../jobs/lifecycle.ts'
 import type { JobViews } from '../jobs/pacing.ts'
-import { countJobs, getJob, insertJob, requestStop } from '../jobs/store.ts'
+import { countJobs, getJob, insertJob, lockTenantSubmissions, requestStop } from '../jobs/store.ts'
 import type { Job, JobState } from '../jobs/types.ts'
 import type { TenantClock } from '../platform/clock.ts'
 import { ApiError } from '../platform/errors.ts'
@@ -79,7 +79,7 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
   }
   return db.transaction(async (tx) => {
     // Counting and inserting under one lock keeps the queue limit exact.
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [QUEUE_LOCK, Number(principal.tenant.id) % 2_147_483_647])
+    await lockTenantSubmissions(tx, QUEUE_LOCK, principal.tenant.id)
     const waiting = await countJobs(tx, principal.tenant.id, [kind], ['queued'])
     if (waiting >= queueLimit) {
       throw DataQueryErrors.queueFull(request.sourceData, waiting)

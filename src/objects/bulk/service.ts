@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream'
 import type { JobLifecycle } from '../../jobs/lifecycle.ts'
 import type { JobViews } from '../../jobs/pacing.ts'
-import { countJobs, enqueuePending, getJob, insertJob, requestStop } from '../../jobs/store.ts'
+import { countJobs, enqueuePending, getJob, insertJob, lockTenantSubmissions, requestStop } from '../../jobs/store.ts'
 import type { Job, JobState } from '../../jobs/types.ts'
 import { ApiError } from '../../platform/errors.ts'
 import { newUuid, UUID } from '../../platform/ids.ts'
@@ -159,7 +159,7 @@ export async function submitJob(db: Db, caller: Caller, request: SubmitRequest):
   }
   return db.transaction(async (tx) => {
     // Counting and inserting under one lock keeps the limit exact.
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2::int)', [SUBMIT_LOCK, Number(principal.tenant.id) % 2_147_483_647])
+    await lockTenantSubmissions(tx, SUBMIT_LOCK, principal.tenant.id)
     const active = await countJobs(tx, principal.tenant.id, [BULK_KIND], ACTIVE)
     if (active >= MAX_ACTIVE_JOBS) {
       throw badRequest(
