@@ -41,6 +41,8 @@ export interface ChaosFigures {
   unacknowledged: number
   rowsChecked: number
   filesChecked: number
+  /** Queries killed on every attempt: failed after their retries, their one legal end. */
+  retriesExhausted: number
   seconds: number
 }
 
@@ -80,7 +82,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const rows = options.rows ?? 20_000
   const started = Date.now()
   const figures: ChaosFigures = {
-    seed: options.seed, backend, rounds: options.rounds, kills: 0, killsByTarget: {}, jobs: 0, unacknowledged: 0, rowsChecked: 0, filesChecked: 0, seconds: 0,
+    seed: options.seed, backend, rounds: options.rounds, kills: 0, killsByTarget: {}, jobs: 0, unacknowledged: 0, rowsChecked: 0, filesChecked: 0, retriesExhausted: 0, seconds: 0,
   }
   log(`# chaos seed ${options.seed} on ${backend}: ${options.rounds} rounds, ${options.killsPerRound} kills each (ZJOBS_CHAOS_SEED=${options.seed} replays the choices)`)
 
@@ -124,7 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     for (let round = 1; round <= options.rounds; round++) {
       const roundStart = Date.now()
       const result = await runRound(cluster, database.overrides, rng, rows, options.killsPerRound, figures)
-      log(`# round ${round}: ${result.jobs} jobs (${result.unacknowledged} submissions cut off by a kill), kills ${result.kills.join(' ')}, ${result.rows} rows and ${result.files} files checked, ${((Date.now() - roundStart) / 1000).toFixed(1)} s`)
+      log(`# round ${round}: ${result.jobs} jobs (${result.unacknowledged} submissions cut off by a kill), kills ${result.kills.join(' ')}, ${result.rows} rows and ${result.files} files checked, ${result.exhausted} queries out of retries, ${((Date.now() - roundStart) / 1000).toFixed(1)} s`)
     }
   } finally {
     await Promise.all([...processes.values()].map((process) => process.stop('SIGTERM').catch(() => {})))
@@ -132,7 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await database.drop()
   }
   figures.seconds = Math.round((Date.now() - started) / 1000)
-  log(`# chaos: ${figures.kills} kills (${Object.entries(figures.killsByTarget).map(([name, n]) => `${name} ${n}`).join(', ')}), ${figures.jobs} jobs, ${figures.unacknowledged} cut off, ${figures.rowsChecked} rows and ${figures.filesChecked} result files checked, ${figures.seconds} s, seed ${options.seed}`)
+  log(`# chaos: ${figures.kills} kills (${Object.entries(figures.killsByTarget).map(([name, n]) => `${name} ${n}`).join(', ')}), ${figures.jobs} jobs, ${figures.unacknowledged} cut off, ${figures.rowsChecked} rows and ${figures.filesChecked} result files checked, ${figures.retriesExhausted} queries out of retries, ${figures.seconds} s, seed ${options.seed}`)
   return figures
 }
 
@@ -271,12 +273,14 @@ async function runRound(cluster: Cluster, overrides: object, rng: ReturnType<typ
   token = await tokenOf()
   let rowsChecked = 0
   let files = 0
+  let exhausted = 0
   const check = await connectTo(overrides)
   try {
     for (const job of submitted) {
       const checked = await verify(job, { url, admin, api, db: check, tenantId: tenant.id })
       rowsChecked += checked.rows
       files += checked.files
+      exhausted += checked.exhausted ?? 0
     }
   } finally {
     await check.end()
@@ -285,7 +289,8 @@ async function runRound(cluster: Cluster, overrides: object, rng: ReturnType<typ
   figures.unacknowledged += unacknowledged
   figures.rowsChecked += rowsChecked
   figures.filesChecked += files
-  return { jobs: submitted.length, unacknowledged, kills: killed, rows: rowsChecked, files }
+  figures.retriesExhausted += exhausted
+  return { jobs: submitted.length, unacknowledged, kills: killed, rows: rowsChecked, files, exhausted }
 }
 
 async function waitFor(read: () => Promise<Json>, done: (value: Json) => boolean, what: string): Promise<Json> {
@@ -313,7 +318,7 @@ interface Context {
   tenantId: string
 }
 
-async function verify(job: Submitted, { admin, api, db, tenantId }: Context): Promise<{ rows: number; files: number }> {
+async function verify(job: Submitted, { admin, api, db, tenantId }: Context): Promise<{ rows: number; files: number; exhausted?: number }> {
   const what = `${job.kind} ${job.id}`
   switch (job.kind) {
     case 'seed': {
@@ -385,6 +390,12 @@ async function verify(job: Submitted, { admin, api, db, tenantId }: Context): Pr
       // A Data Query: its result file whole, each row once, in order.
       const { count, outputFormat, compression, columnSeparator } = job.expect
       const done = await waitFor(() => api('GET', `/query/jobs/${job.id}`), (j) => ['completed', 'failed', 'cancelled'].includes(j.data.queryStatus), what)
+      // A query killed on every attempt spends its retries (each killed attempt counts, as
+      // remainingRetries shows): failed is then its one legal end, with no result file.
+      if (done.data.queryStatus === 'failed' && /gave up after \d+ attempts/.test(done.data.errorMessage ?? '') && done.data.remainingRetries === 0) {
+        assert.equal(done.data.dataFile ?? undefined, undefined, `${what}: no result file`)
+        return { rows: 0, files: 0, exhausted: 1 }
+      }
       assert.equal(done.data.queryStatus, 'completed', `${what}: ${done.data.errorMessage}`)
       assert.equal(done.data.outputRows, count, what)
       const file = await request(done.data.dataFile.replace('//localhost:', '//127.0.0.1:'))
