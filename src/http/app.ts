@@ -10,6 +10,7 @@ import type { AppDeps } from './context.ts'
 import { clientErrorHandler } from './client-errors.ts'
 import { errorBody, familyOf, sendError } from './errors.ts'
 import { lazyCompilers } from './lazy-compilers.ts'
+import { finishDocument, OPENAPI_BASE, servedDocument } from './openapi.ts'
 import { auth } from './plugins/auth.ts'
 import { idempotency } from './plugins/idempotency.ts'
 import { limits } from './plugins/limits.ts'
@@ -108,24 +109,22 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     return payload
   })
   await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'zjobs',
-        version: '0.1.0',
-        description: "Self-hosted, wire-compatible server for Zuora's asynchronous data-jobs APIs",
+    openapi: OPENAPI_BASE,
+    transformObject: ({ openapiObject }: { openapiObject: unknown }) => finishDocument(openapiObject),
+  } as never)
+  // /docs is Swagger UI over /openapi.json: its own ./json is sent there.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { persistAuthorization: true },
+    uiHooks: {
+      onRequest: async (request, reply) => {
+        if (request.url.split('?')[0]!.replace(/\/+$/, '').endsWith('/docs/json')) return reply.redirect('/openapi.json')
       },
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Token from POST /oauth/token' },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'ZJOBS_ADMIN_TOKEN' },
-        },
-      },
-      security: [{ bearerAuth: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { config: { auth: 'none', family: 'plain' }, schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { config: { auth: 'none', family: 'plain' }, schema: { hide: true } }, async (request) =>
+    servedDocument(app.swagger(), request, deps.config.publicUrl),
+  )
 
   await app.register(healthRoutes, deps)
   await app.register(oauthRoutes, deps)

@@ -8,12 +8,12 @@ export async function healthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db
   const config = { auth: 'none', family: 'plain' } as const
 
   // The process is up; never touches the database, so it answers while a long query runs.
-  app.get('/healthz', { config, schema: { tags: ['health'], security: [], response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', { config, schema: { tags: ['health'], summary: 'Liveness: the process is up', operationId: 'getHealthz', security: [], response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
   // The database answers.
   app.get(
     '/readyz',
-    { config, schema: { tags: ['health'], security: [], response: { 200: Status, 503: Status } } },
+    { config, schema: { tags: ['health'], summary: 'Readiness: the database answers', operationId: 'getReadyz', security: [], response: { 200: Status, 503: Status } } },
     async (_request, reply) => {
       const ready = await Promise.race([
         deps.db.query('SELECT 1').then(
