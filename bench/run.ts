@@ -25,6 +25,7 @@ import { exportScenario } from './scenarios/export.ts'
 import { footprintPeakRow, footprintScenario } from './scenarios/footprint.ts'
 import { isolationScenario } from './scenarios/isolation.ts'
 import { latencyScenario } from './scenarios/latency.ts'
+import { sandboxScenario } from './scenarios/sandbox.ts'
 import { seedScenario } from './scenarios/seed.ts'
 import { startScenario } from './scenarios/start.ts'
 import { FULL, QUICK } from './sizes.ts'
@@ -45,6 +46,7 @@ export const SCENARIOS: Record<string, (context: Context) => Promise<Row[]>> = {
   seed: seedScenario,
   isolation: isolationScenario,
   console: consoleScenario,
+  sandbox: sandboxScenario,
 }
 
 /** How a scenario's row reads when it fails as a whole. */
@@ -62,6 +64,7 @@ const LABELS: Record<string, string> = {
   footprint: '11. footprint',
   isolation: '12. isolation',
   console: '14. console first load',
+  sandbox: '15. sandbox tenants',
 }
 
 /** Scenarios whose work is not the bench's zjobs (their own processes): no peak of its tree. */

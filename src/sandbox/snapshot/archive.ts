@@ -34,7 +34,6 @@ import {
   deleteUsersNotStaged,
   fileBlobs,
   insertStaged,
-  lockTenant,
   moveRestoredFiles,
   replaceClients,
   requeueRestoredJobs,
@@ -427,9 +426,8 @@ async function applyStaged(deps: RestoreDeps, tx: PoolClient, target: string, ta
     }
   }
   if (create) await createTenantWithId(tx, target, manifest.tenant.name)
-  if (!(await lockTenant(tx, target))) throw notFound(`Tenant ${target} does not exist`)
   const tables = await presentTables(deps.db)
-  await emptyTenant(tx, target, tables, new Set())
+  if (!(await emptyTenant(tx, target, tables, new Set())).found) throw notFound(`Tenant ${target} does not exist`)
   // Not bounded in time, unlike a reset: the records go now (their definitions' ids may come back).
   await deleteAllRecords(tx, target)
   await updateTenantSettings(tx, target, manifest.tenant)

@@ -7,7 +7,7 @@ import { notFound } from '../../platform/errors.ts'
 import { parseTenantId } from '../../platform/tenants.ts'
 import type { Db, Queryable } from '../../storage/db.ts'
 import type { Purger } from './purge.ts'
-import { deleteDefinitionsRecordsLater, deleteFilesBlobsLater, deleteJobs, deleteTenantRows, lockTenant, tablesWithTenantId } from './store.ts'
+import { emptyTenantRows, tablesWithTenantId, type EmptyCounts } from './store.ts'
 import { TENANT_TABLES } from './tables.ts'
 
 export const KEEPABLE = ['billing'] as const
@@ -40,29 +40,22 @@ export function presentTables(db: Queryable): Promise<Set<string>> {
   return present
 }
 
-/** The reset's statements, inside the caller's transaction; the tenant must be locked (lockTenant). */
-export async function emptyTenant(tx: Queryable, tenantId: string, tables: Set<string>, keep: ReadonlySet<Keepable>): Promise<Omit<ResetReport, 'tenantId' | 'kept'>> {
-  // Jobs first: it waits for their running batches, so everything after sees what they wrote.
-  const jobs = await deleteJobs(tx, tenantId)
-  const definitions = await deleteDefinitionsRecordsLater(tx, tenantId)
-  const files = await deleteFilesBlobsLater(tx, tenantId)
-  let billingRows = 0
-  for (const table of TENANT_TABLES) {
-    if (!tables.has(table.name) || ['jobs', 'custom_object_definitions', 'files'].includes(table.name)) continue
-    if (table.reset === 'delete') await deleteTenantRows(tx, table.name, tenantId)
-    if (table.reset === 'billing' && !keep.has('billing')) billingRows += await deleteTenantRows(tx, table.name, tenantId)
-  }
-  return { jobs, files, definitions, billingRows }
+/** The reset's statements, inside the caller's transaction: one script, one round trip. */
+export async function emptyTenant(tx: Queryable, tenantId: string, tables: Set<string>, keep: ReadonlySet<Keepable>): Promise<EmptyCounts> {
+  const deleted = TENANT_TABLES.filter((table) => tables.has(table.name) && table.reset === 'delete' && !DELETED_FIRST.includes(table.name))
+  const billing = keep.has('billing') ? [] : TENANT_TABLES.filter((table) => tables.has(table.name) && table.reset === 'billing')
+  return emptyTenantRows(tx, tenantId, deleted.map((table) => table.name), billing.map((table) => table.name))
 }
+
+/** Deleted by the script's first statements, in that order (emptyTenantRows). */
+const DELETED_FIRST = ['jobs', 'custom_object_definitions', 'files']
 
 export async function resetTenant(deps: ResetDeps, tenantId: string, keep: readonly Keepable[] = []): Promise<ResetReport> {
   const id = parseTenantId(tenantId)
   const tables = await presentTables(deps.db)
   const kept = new Set(keep)
-  const counts = await deps.db.transaction(async (tx) => {
-    if (!(await lockTenant(tx, id))) throw notFound(`Tenant ${tenantId} does not exist`)
-    return emptyTenant(tx, id, tables, kept)
-  })
+  const { found, ...counts } = await deps.db.transaction((tx) => emptyTenant(tx, id, tables, kept))
+  if (!found) throw notFound(`Tenant ${tenantId} does not exist`)
   deps.forget(id)
   deps.purger.kick()
   deps.purger.sweepStrays(id, deps.leaseSeconds * 1000)

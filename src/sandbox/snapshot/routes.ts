@@ -7,7 +7,7 @@ import type { AppDeps } from '../../http/context.ts'
 import { ApiError, Category } from '../../platform/errors.ts'
 import { ARCHIVE_CONTENT_TYPE, restoreSnapshot, writeSnapshot } from './archive.ts'
 import type { Purger } from './purge.ts'
-import { KEEPABLE, resetTenant } from './reset.ts'
+import { KEEPABLE, presentTables, resetTenant } from './reset.ts'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 const ResetBody = Type.Object(
@@ -52,6 +52,8 @@ export function snapshotRoutes(purger: Purger) {
       deps.verifier.forgetTenant(tenantId)
     }
 
+    // Which tenant tables this database has, read once now rather than by the first reset.
+    void presentTables(deps.db).catch(() => {})
     // An archive is handed over as a stream: the restore reads it entry by entry.
     app.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream'], (_request, payload, done) => done(null, payload))
 

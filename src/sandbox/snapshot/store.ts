@@ -52,47 +52,6 @@ export async function columnsOf(db: Queryable, tables: string[]): Promise<Map<st
 // Reset
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Locks the tenant's row against another reset or restore of it (run inside the transaction);
- * false when there is no such tenant. Inserts of the tenant's rows (their keys' checks) go on.
- */
-export async function lockTenant(tx: Queryable, tenantId: string): Promise<boolean> {
-  const { rowCount } = await tx.query('SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE', [tenantId])
-  return rowCount === 1
-}
-
-/**
- * Deletes the tenant's jobs (their lifecycles, refused rows and faults go with them). Run it
- * first in a reset's transaction: it waits for the batches running on those jobs to commit, so
- * the statements after it see their writes, and a batch that starts later finds its job gone
- * (its worker's lease is lost: it stops and writes nothing).
- */
-export async function deleteJobs(tx: Queryable, tenantId: string): Promise<number> {
-  const { rowCount } = await tx.query('DELETE FROM jobs WHERE tenant_id = $1', [tenantId])
-  return rowCount ?? 0
-}
-
-/**
- * Deletes the tenant's custom object definitions now and queues their records for the purge
- * (no read reaches a record but through its definition). Run it inside the reset's transaction.
- */
-export async function deleteDefinitionsRecordsLater(tx: Queryable, tenantId: string): Promise<number> {
-  await tx.query("SELECT set_config('zjobs.records_later', 'on', true)")
-  const { rowCount } = await tx.query('DELETE FROM custom_object_definitions WHERE tenant_id = $1', [tenantId])
-  await tx.query("SELECT set_config('zjobs.records_later', 'off', true)")
-  return rowCount ?? 0
-}
-
-/** Deletes the tenant's file rows now and queues their blobs for the purge. */
-export async function deleteFilesBlobsLater(tx: Queryable, tenantId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    `WITH gone AS (DELETE FROM files WHERE tenant_id = $1 RETURNING storage_key)
-     INSERT INTO sandbox_purges (tenant_id, storage_key) SELECT $1, storage_key FROM gone`,
-    [tenantId],
-  )
-  return rowCount ?? 0
-}
-
 /** Deletes the tenant's rows of `table` (a name of TENANT_TABLES). */
 export async function deleteTenantRows(tx: Queryable, table: string, tenantId: string): Promise<number> {
   const { rowCount } = await tx.query(`DELETE FROM ${quoteTable(table)} WHERE tenant_id = $1`, [tenantId])
@@ -103,6 +62,43 @@ export async function deleteTenantRows(tx: Queryable, table: string, tenantId: s
 export async function deleteAllRecords(tx: Queryable, tenantId: string): Promise<void> {
   await tx.query('DELETE FROM custom_object_records WHERE tenant_id = $1', [tenantId])
   await tx.query('DELETE FROM sandbox_purges WHERE tenant_id = $1 AND definition_id IS NOT NULL', [tenantId])
+}
+
+export interface EmptyCounts {
+  /** False when there is no such tenant (nothing was done). */
+  found: boolean
+  jobs: number
+  definitions: number
+  files: number
+  billingRows: number
+}
+
+/**
+ * A reset's statements as one script sent in one round trip (a reset's time is mostly round
+ * trips on a busy machine), run inside the caller's transaction: it locks the tenant's row
+ * (lockTenant), deletes its jobs first (deleteJobs says why), its definitions with their records
+ * left for the purge (deleteDefinitionsRecordsLater), its files with their blobs left for the
+ * purge (deleteFilesBlobsLater), then each of `tables`, and `billing` unless null. The tenant id
+ * is checked numeric and written into the script (a script takes no parameters).
+ */
+export async function emptyTenantRows(tx: Queryable, tenantId: string, tables: string[], billing: string[]): Promise<EmptyCounts> {
+  const tenant = parseTenantId(tenantId)
+  const statements = [
+    `SELECT 1 FROM tenants WHERE id = ${tenant} FOR NO KEY UPDATE`,
+    `DELETE FROM jobs WHERE tenant_id = ${tenant}`,
+    "SELECT set_config('zjobs.records_later', 'on', true)",
+    `DELETE FROM custom_object_definitions WHERE tenant_id = ${tenant}`,
+    "SELECT set_config('zjobs.records_later', 'off', true)",
+    `WITH gone AS (DELETE FROM files WHERE tenant_id = ${tenant} RETURNING storage_key)
+     INSERT INTO sandbox_purges (tenant_id, storage_key) SELECT ${tenant}, storage_key FROM gone`,
+    ...tables.map((table) => `DELETE FROM ${quoteTable(table)} WHERE tenant_id = ${tenant}`),
+    ...billing.map((table) => `DELETE FROM ${quoteTable(table)} WHERE tenant_id = ${tenant}`),
+  ]
+  const results = (await tx.query(statements.join(';\n'))) as unknown as { rowCount: number | null }[]
+  const count = (index: number) => results[index].rowCount ?? 0
+  if (count(0) === 0) return { found: false, jobs: 0, definitions: 0, files: 0, billingRows: 0 }
+  const billingRows = billing.reduce((sum, _table, i) => sum + count(6 + tables.length + i), 0)
+  return { found: true, jobs: count(1), definitions: count(3), files: count(5), billingRows }
 }
 
 // ---------------------------------------------------------------------------------------------
