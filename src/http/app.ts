@@ -39,6 +39,9 @@ export const SERVED_FAMILY_PATHS = ['/query/', '/objects/', '/v1/uno/data-backfi
 
 const underServedFamily = (url: string) => SERVED_FAMILY_PATHS.some((prefix) => url.startsWith(prefix) || url.split('?')[0] === prefix.slice(0, -1))
 
+/** A path with an empty or dot segment (`/query/jobs/`, `/objects/jobs/%2e%2e`) names no resource: 404, not an unsupported operation. */
+const namesNothing = (url: string) => /\/(?:\.|%2e){0,2}(?=\/|$)/i.test(url.split('?')[0]!.slice(1))
+
 /** What answers an operation of a served family zjobs does not serve. */
 export const notSupported = (where: string) =>
   new ApiError(
@@ -77,7 +80,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
   app.setNotFoundHandler((request, reply) => {
     const where = `${request.method} ${request.url.split('?')[0]}`
-    if (!underServedFamily(request.url)) return sendError(request, reply, notFound(`No such resource: ${where}`))
+    if (!underServedFamily(request.url) || namesNothing(request.url)) return sendError(request, reply, notFound(`No such resource: ${where}`))
     // Under the paths of the families zjobs serves, a request no route takes is an operation
     // zjobs does not support: 501 in the family's envelope, never a 404 that reads as a missing
     // object (docs/coverage.md, docs/decisions.md "What zjobs does not serve answers 501").

@@ -94,6 +94,13 @@ describe('error responses', () => {
       const reason = v1Reason(await call('DELETE', '/v1/uno/data-backfill/jobs/x'), 501, '50000045')
       assert.match(reason.message, /^DELETE \/v1\/uno\/data-backfill\/jobs\/x is not supported by zjobs/)
     })
+
+    test('a path with an empty segment names no resource: the family\'s 404, not a 501', async () => {
+      assertCodeMessage(await call('DELETE', '/query/jobs/'), 404, 404)
+      assertCodeMessage(await call('GET', '/objects//definitions/default'), 404, 71000040)
+      v1Reason(await call('PUT', '/v1/uno/data-backfill//jobs'), 404, '50000040')
+      assertCodeMessage(await call('POST', '/query/jobs/x/y'), 501, 501)
+    })
   })
 
   describe('malformed JSON', () => {
