@@ -60,6 +60,7 @@ async function fill(server: TestServer, tenant: Tenant): Promise<{ queryId: stri
   assert.equal((await waitForQueryJob(server, queryId, tenant.token)).queryStatus, 'completed')
   await admin(server, 'PUT', `/admin/tenants/${tenant.id}/lifecycle`, { dataBackfill: { progression: 'reads', reads: 2 } })
   await admin(server, 'PUT', `/admin/tenants/${tenant.id}/clock`, { mode: 'frozen', now: '2026-01-31T09:30:00Z' })
+  await admin(server, 'POST', `/admin/tenants/${tenant.id}/faults`, { match: { operationId: 'GET_DataBackfillTemplate' }, effect: { status: 503 }, times: 5 }, 201)
   return { queryId }
 }
 
@@ -160,6 +161,12 @@ describe('reset and snapshots of a tenant', () => {
     assert.equal((await admin(server, 'GET', `/admin/tenants/${copy.id}/lifecycle`)).dataBackfill.progression, 'reads')
     const users = await admin(server, 'GET', `/admin/tenants/${copy.id}/users`)
     assert.deepEqual(users.users.map((user: Json) => user.id), [original.userId])
+    // The fault rules come along, each with its count, and fire in the copy as in the original.
+    const rules = async (tenantId: string) =>
+      (await admin(server, 'GET', `/admin/tenants/${tenantId}/faults`)).faults.map(({ id: _id, tenantId: _tenant, createdAt: _at, ...rule }: Json) => rule)
+    assert.deepEqual(await rules(String(copy.id)), await rules(original.id))
+    assert.equal((await rules(original.id)).length, 1)
+    assert.equal((await server.api('GET', '/v1/uno/data-backfill/jobs/RatePlanCharge/template', { token })).status, 503)
   })
 
   test('a truncated, changed or newer archive is refused and changes nothing', async () => {
@@ -200,6 +207,9 @@ describe('reset and snapshots of a tenant', () => {
     assert.equal((await admin(server, 'GET', `/admin/tenants/${original.id}/clock`)).mode, 'real')
     assert.equal((await admin(server, 'GET', `/admin/tenants/${original.id}/lifecycle`)).dataBackfill.progression, 'immediate')
     assert.equal((await admin(server, 'GET', `/admin/tenants/${original.id}/users`)).users.length, 1)
+    assert.deepEqual((await admin(server, 'GET', `/admin/tenants/${original.id}/faults`)).faults, [])
+    const template = await server.api('GET', '/v1/uno/data-backfill/jobs/RatePlanCharge/template', { token: original.token })
+    assert.equal(template.status, 200, 'the fault rule is gone at once, from this process\'s cache too')
 
     // The records go in the background; then the table holds none of the tenant's.
     await server.server.app.ready()

@@ -41,8 +41,12 @@ const RestoreView = Type.Object({
 
 type SnapshotRouteDeps = Pick<AppDeps, 'db' | 'files' | 'settings' | 'verifier' | 'jobs' | 'config'>
 
-/** The routes, with the process's purger (what a reset leaves to delete). */
-export function snapshotRoutes(purger: Purger) {
+/**
+ * The routes, with the process's purger (what a reset leaves to delete) and what must be read
+ * again once a tenant's fault rules changed (this process's cache of them: other processes see
+ * the change within their next look).
+ */
+export function snapshotRoutes(purger: Purger, faultRulesChanged: () => Promise<void> = async () => {}) {
   return async function routes(app: FastifyInstance, deps: SnapshotRouteDeps) {
     const config = { auth: 'admin', family: 'admin' } as const
     const tags = ['sandbox']
@@ -77,8 +81,11 @@ export function snapshotRoutes(purger: Purger) {
           request.body ??= {}
         },
       },
-      async (request) =>
-        resetTenant({ db: deps.db, purger, forget, leaseSeconds: deps.config.jobLeaseSeconds }, request.params.tenantId, request.body.keep),
+      async (request) => {
+        const reset = await resetTenant({ db: deps.db, purger, forget, leaseSeconds: deps.config.jobLeaseSeconds }, request.params.tenantId, request.body.keep)
+        await faultRulesChanged()
+        return reset
+      },
     )
 
     app.get<{ Params: Static<typeof TenantParams> }>(
@@ -126,7 +133,9 @@ export function snapshotRoutes(purger: Purger) {
         if (!body || typeof body.pipe !== 'function') {
           throw new ApiError(415, Category.unsupportedRequest, `send the archive as the request body, with Content-Type: ${ARCHIVE_CONTENT_TYPE}`)
         }
-        return restoreSnapshot({ db: deps.db, files: deps.files, purger, forget, wake: () => deps.jobs.wake() }, request.params.tenantId, body)
+        const restored = await restoreSnapshot({ db: deps.db, files: deps.files, purger, forget, wake: () => deps.jobs.wake() }, request.params.tenantId, body)
+        await faultRulesChanged()
+        return restored
       },
     )
   }
