@@ -4,18 +4,21 @@
 // - a user of the victim's tenant without any permission (the family's 403; records: 401),
 // - a non-admin user of the victim's tenant, on another user's Data Query job (403, code 1009),
 // - a user of another entity of a multi-entity tenant (404),
-// and on the admin plane with a tenant's token (401) or another tenant's path (404). Every
+// and on the admin plane with a tenant's token (401), another tenant's path (404: jobs, users, fault
+// rules) or a tenant that does not exist (404); the tenant-wide admin operations (journal, fault
+// rules, snapshot, reset) of one tenant see and change nothing of another. Every
 // attempt is refused in the family's envelope and changes nothing in the database. A new
 // operation with a path parameter the matrix does not know fails the test until it is added.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import { ADMIN_TOKEN, createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
 import { multipart } from '../backfill/helpers.ts'
 import { changed, envelopeProblem, fillPath, fingerprint, operationName, operations, sampleOf, type Json, type Operation } from './routes.ts'
 
 /** Path parameters that name something a tenant owns; `type` (a backfill template) names nothing. */
-const ID_PARAMS = ['tenantId', 'jobId', 'id', 'object', 'fileId', 'userId']
+const ID_PARAMS = ['tenantId', 'jobId', 'id', 'object', 'fileId', 'userId', 'ruleId']
 const NOT_IDS = ['type']
 
 interface Victim {
@@ -28,6 +31,7 @@ interface Victim {
   bulkJob: string
   record: string
   fileId: string
+  faultRule: string
 }
 
 /** The victim's id for a parameter of an operation. */
@@ -37,6 +41,8 @@ function idFor(op: Operation, name: string, victim: Victim): string {
       return victim.tenantId
     case 'userId':
       return victim.adminUserId
+    case 'ruleId':
+      return victim.faultRule
     case 'object':
       return 'Vehicle'
     case 'fileId':
@@ -59,6 +65,7 @@ function bodyFor(op: Operation): { body?: unknown; headers?: Record<string, stri
   if (op.bodyTypes.includes('application/json')) {
     const sample = sampleOf(op.bodySchema)
     if (op.path.endsWith('/jobs/{jobId}') && op.method === 'PUT') return { body: { status: 'Stopping' } }
+    if (op.path.endsWith('/clock/advance')) return { body: { seconds: 60 } }
     if (op.path.startsWith('/objects/records/') && op.method === 'POST') return { body: { records: [{ VIN__c: 'X1' }] } }
     if (op.path.startsWith('/objects/records/')) return { body: { VIN__c: 'X2' } }
     if (op.path.startsWith('/objects/batch/')) return { body: { action: { type: 'delete', ids: [] } } }
@@ -66,6 +73,8 @@ function bodyFor(op: Operation): { body?: unknown; headers?: Record<string, stri
   }
   if (op.path.endsWith('/files') && op.method === 'POST') return { body: 'VIN__c\nX3\n', headers: { 'content-type': 'text/csv' } }
   if (op.path.endsWith('/import')) return { body: 'id,name\n', headers: { 'content-type': 'text/csv' } }
+  // A gzip stream that is no archive: the tenant is looked up before the archive is read.
+  if (op.path.endsWith('/snapshot') && op.method === 'POST') return { body: gzipSync('not an archive'), headers: { 'content-type': 'application/gzip' } }
   return {}
 }
 
@@ -123,6 +132,10 @@ describe('isolation matrix over /openapi.json', () => {
     victim.bookingJob = String((await ok(as(owner.token, 'POST', '/v1/uno/data-backfill/bookingdate/jobs'))).jobId)
     const { rows } = await server.server.db.query<{ id: string }>('SELECT id FROM files WHERE tenant_id = $1 ORDER BY id LIMIT 1', [victim.tenantId])
     victim.fileId = rows[0].id
+    // A fault rule no request of the matrix matches (the list of Data Query jobs has no id).
+    victim.faultRule = String(
+      (await ok(server.admin('POST', `/admin/tenants/${victim.tenantId}/faults`, { match: { operationId: 'GET_DataQueryJobs' }, effect: { status: 503 }, times: 1 }))).id,
+    )
     tokens.noPermission = await userToken(victim.tenantId, { username: 'nobody', permissions: [] })
     tokens.otherAnalyst = await userToken(victim.tenantId, { username: 'analyst', permissions: ['dataQuery', 'viewCustomObjects', 'dataBackfill'] })
 
@@ -227,11 +240,57 @@ describe('isolation matrix over /openapi.json', () => {
     // The victim's job and user under another tenant's path.
     const otherTenantId = String(server.server.bootstrap.tenant.id)
     const crossed = await attempt('admin, crossed tenants', ADMIN_TOKEN, (op) => {
-      if (!isAdmin(op) || !(op.pathParams.includes('jobId') || op.pathParams.includes('userId'))) return undefined
+      if (!isAdmin(op) || !op.pathParams.some((name) => name !== 'tenantId')) return undefined
       const path = fillPath(op.path, Object.fromEntries(op.pathParams.map((name) => [name, name === 'tenantId' ? otherTenantId : idFor(op, name, victim)])))
       return { path, expect: [404] }
     })
     console.log(`# isolation: admin plane, ${withToken.tried} + ${crossed.tried} operations`)
     assert.deepEqual(crossed.problems, [])
+  })
+
+  test("the admin plane on a tenant that does not exist: 404 on every operation, nothing changed", async () => {
+    const missing = await attempt('admin, missing tenant', ADMIN_TOKEN, (op) =>
+      isAdmin(op)
+        ? {
+            // A request right but for the tenant (an import names its object).
+            path: fillPath(op.path, Object.fromEntries(op.pathParams.map((name) => [name, name === 'tenantId' ? '987654321' : idFor(op, name, victim)]))) + (op.path.endsWith('/import') ? '?object=Account' : ''),
+            expect: [404],
+          }
+        : undefined,
+    )
+    console.log(`# isolation: admin plane, missing tenant, ${missing.tried} operations`)
+    assert.deepEqual(missing.problems, [])
+  })
+
+  test("the admin plane's tenant-wide operations (journal, faults, snapshot, reset) see and touch only the tenant in the path", async () => {
+    const other = String(server.server.bootstrap.tenant.id)
+    const victimIds = [victim.queryJob, victim.bulkJob, victim.fileJob, victim.record, victim.faultRule, victim.fileId]
+    // A request of each tenant, marked by its track id, is in its own journal only (written in
+    // batches: a read flushes them); no request is in both.
+    const marks = { victim: `victim-${Date.now()}`, other: `other-${Date.now()}` }
+    assert.equal((await as(tokens.victimAdmin, 'GET', '/objects/definitions/default', { headers: { 'zuora-track-id': marks.victim } })).status, 200)
+    assert.equal((await as(tokens.otherTenant, 'GET', '/objects/definitions/default', { headers: { 'zuora-track-id': marks.other } })).status, 200)
+    const journalOf = async (tenantId: string) => (await ok(server.admin('GET', `/admin/tenants/${tenantId}/requests`))).requests as Json[]
+    const [own, theirs] = [await journalOf(victim.tenantId), await journalOf(other)]
+    assert.deepEqual([own.some((entry) => entry.trackId === marks.victim), own.some((entry) => entry.trackId === marks.other)], [true, false])
+    assert.deepEqual([theirs.some((entry) => entry.trackId === marks.other), theirs.some((entry) => entry.trackId === marks.victim)], [true, false])
+    const ownIds = new Set(own.map((entry) => entry.requestId))
+    assert.deepEqual(theirs.filter((entry) => ownIds.has(entry.requestId)), [])
+    assert.deepEqual((await ok(server.admin('GET', `/admin/tenants/${other}/faults`))).faults, [])
+    // Another tenant's snapshot holds none of the victim's ids.
+    const snapshot = await request(`${server.url}/admin/tenants/${other}/snapshot`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    assert.equal(snapshot.status, 200, snapshot.text)
+    const archive = gunzipSync(snapshot.body).toString('latin1')
+    assert.ok(archive.includes('manifest'), 'an archive')
+    assert.deepEqual(victimIds.filter((id) => archive.includes(id)), [], 'victim ids in another tenant\'s snapshot')
+    // Clearing another tenant's journal and faults, restoring its snapshot and resetting it leave the victim's rows as they were.
+    const before = await fingerprint(server, { tenantId: victim.tenantId })
+    await ok(server.admin('DELETE', `/admin/tenants/${other}/requests`))
+    await ok(server.admin('DELETE', `/admin/tenants/${other}/faults`))
+    const restored = await request(`${server.url}/admin/tenants/${other}/snapshot`, { method: 'POST', body: snapshot.body, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/gzip' } })
+    assert.equal(restored.status, 200, restored.text)
+    await ok(server.admin('POST', `/admin/tenants/${other}/reset`, {}))
+    assert.deepEqual(changed(before, await fingerprint(server, { tenantId: victim.tenantId })), [])
+    assert.ok((await journalOf(victim.tenantId)).some((entry) => entry.trackId === marks.victim), 'the victim\'s journal kept')
   })
 })
