@@ -1,29 +1,63 @@
-// npm run mutate: mutation testing (StrykerJS) of the code that decides what a client is told
-// and what a job shows, against the tests that guard it. Not part of npm test: each mutant
-// runs its scope's tests once. The scores are in docs/reliability.md.
+// npm run mutate: mutation testing (StrykerJS) of the code that enforces tenancy, entity and
+// org scope, permissions, limits and status mapping, and what a job shows, each scope against
+// the smallest set of fast tests that guard it (unit tests that call the enforcing functions,
+// or one inline server). Not part of npm test: each mutant runs its scope's tests once. The
+// scores and the reasons for every survivor are in docs/reliability.md.
 //
-//   npm run mutate                        every scope
-//   npm run mutate -- --scope lifecycle   one scope (lifecycle, errors, permissions, engine)
+//   npm run mutate                                    every scope, one after the other
+//   npm run mutate -- --scope permissions             one scope (lifecycle, errors, limits, permissions, engine)
+//   npm run mutate -- --scope engine --concurrency 1  fewer test processes at once (default 2)
+//   npm run mutate -- --scope errors --mutate src/http/errors.ts:40-80   narrower than the scope
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
-/** A scope: the files mutated and the test files that must catch the mutants, on the embedded database. */
-const SCOPES: Record<string, { mutate: string[]; tests: string[] }> = {
+/**
+ * A scope: the code mutated (a file, or `file:from-to` for the lines of the functions that
+ * enforce a rule) and the test files that must catch the mutants, on the embedded database.
+ * `timeoutMs` is added to the tests' own time before a mutant counts as a timeout (an endless
+ * loop a mutant makes): keep it short where the tests are.
+ */
+interface Scope {
+  mutate: string[]
+  tests: string[]
+  timeoutMs: number
+}
+const SCOPES: Record<string, Scope> = {
   // The job states a client sees: the one mapping of real state, policy, reads and clock.
-  lifecycle: { mutate: ['src/jobs/lifecycle.ts'], tests: ['test/sandbox/lifecycle.test.ts'] },
-  // Every refusal's status, category and envelope per family.
-  errors: {
-    mutate: ['src/http/errors.ts'],
-    tests: ['test/platform/errors.test.ts', 'test/platform/admin-errors.test.ts', 'test/reliability/found.test.ts', 'test/reliability/fuzz.test.ts'],
+  lifecycle: { mutate: ['src/jobs/lifecycle.ts'], tests: ['test/sandbox/lifecycle.test.ts'], timeoutMs: 5_000 },
+  // Every refusal's status, category and envelope per family (one inline Fastify, no database).
+  errors: { mutate: ['src/http/errors.ts'], tests: ['test/platform/error-mapping.test.ts'], timeoutMs: 5_000 },
+  // Per-tenant rate and concurrency limits (the limiters, and the plugin on an inline Fastify).
+  limits: { mutate: ['src/http/plugins/limits.ts'], tests: ['test/platform/limits-unit.test.ts'], timeoutMs: 5_000 },
+  // Who may do what, where: Custom Objects permissions, Data Backfill's and Data Query's
+  // permission and job lookup (tenant, entity, owner), Data Query's statuses, and the entity and
+  // orgs a request's headers choose.
+  permissions: {
+    mutate: [
+      'src/objects/permissions.ts',
+      'src/backfill/common.ts',
+      'src/query/service.ts',
+      'src/http/plugins/auth.ts',
+    ],
+    tests: ['test/platform/access-rules.test.ts'],
+    timeoutMs: 5_000,
   },
-  // Custom Objects permissions: who may view, edit, delete.
-  permissions: { mutate: ['src/objects/permissions.ts'], tests: ['test/objects/records.test.ts', 'test/objects/definitions.test.ts', 'test/reliability/isolation.test.ts'] },
-  // The job engine's claims, leases, retries, stop and cancel.
-  engine: { mutate: ['src/jobs/store.ts', 'src/jobs/worker.ts'], tests: ['test/jobs/engine.test.ts'] },
+  // The job engine: claims under the per-tenant running limits, leases, retries, stop and cancel.
+  engine: {
+    mutate: ['src/jobs/store.ts:296-333', 'src/jobs/worker.ts'],
+    tests: ['test/jobs/engine.test.ts'],
+    timeoutMs: 30_000,
+  },
 }
 
-const { values } = parseArgs({ options: { scope: { type: 'string', multiple: true }, concurrency: { type: 'string', default: '2' } } })
+const { values } = parseArgs({
+  options: {
+    scope: { type: 'string', multiple: true },
+    concurrency: { type: 'string', default: '2' },
+    mutate: { type: 'string', multiple: true },
+  },
+})
 const scopes = values.scope ?? Object.keys(SCOPES)
 let failed = false
 mkdirSync('.stryker-tmp', { recursive: true })
@@ -33,10 +67,11 @@ for (const name of scopes) {
     console.error(`unknown scope ${name}: ${Object.keys(SCOPES).join(', ')}`)
     process.exit(2)
   }
+  const mutate = values.mutate ?? scope.mutate
   const config = {
     $schema: '../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     packageManager: 'npm',
-    mutate: scope.mutate,
+    mutate,
     // Any test runner: the command's exit code says whether the mutant was caught.
     testRunner: 'command',
     commandRunner: {
@@ -47,9 +82,9 @@ for (const name of scopes) {
     // TypeScript 7 (the native compiler) does not have; Node.js strips the types, no build runs.
     tsconfigFile: 'stryker-has-no-tsconfig.json',
     concurrency: Number(values.concurrency),
-    timeoutMS: 120_000,
+    timeoutMS: scope.timeoutMs,
     tempDirName: '.stryker-tmp',
-    ignorePatterns: ['.zjobs', 'test-results', 'bench/results', 'reports', '.stryker-tmp'],
+    ignorePatterns: ['.zjobs', 'test-results', 'bench/results', 'reports', '.stryker-tmp', 'console/dist', 'docs/images'],
     reporters: ['clear-text', 'progress', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
@@ -57,7 +92,7 @@ for (const name of scopes) {
   }
   const file = `.stryker-tmp/stryker.${name}.json`
   writeFileSync(file, JSON.stringify(config, null, 2))
-  console.log(`# mutation testing: ${name} (${scope.mutate.join(', ')}) against ${scope.tests.join(', ')}`)
+  console.log(`# mutation testing: ${name} (${mutate.join(', ')}) against ${scope.tests.join(', ')}`)
   const result = spawnSync(process.execPath, ['node_modules/@stryker-mutator/core/bin/stryker.js', 'run', file], {
     stdio: 'inherit',
     env: { ...process.env, ZJOBS_TEST_BACKEND: 'embedded' },

@@ -2,7 +2,7 @@
 // its history, and what each read of a job shows under each progression.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { advanced, repace, runAfter, see, startPacing, viewOf, type Pacing, type Policy, type Stage } from '../../src/jobs/lifecycle.ts'
+import { advanced, IMMEDIATE, PROGRESSIONS, repace, runAfter, see, startPacing, viewOf, type Pacing, type Policy, type Seen, type Stage } from '../../src/jobs/lifecycle.ts'
 import type { Job, JobState } from '../../src/jobs/types.ts'
 import { REAL_CLOCK, TenantClock } from '../../src/platform/clock.ts'
 
@@ -146,5 +146,120 @@ describe('the job a client sees', () => {
     assert.equal(viewOf(unchanged, see(unchanged, undefined, BOTH, Date.now(), true), REAL_CLOCK), unchanged, 'nothing to change: the same object')
     const failing = viewOf(job('running', { stopRequested: 'fail' }), see(unchanged, undefined, BOTH, 0, false), REAL_CLOCK)
     assert.equal(failing.stopRequested, null, 'a forced failure pending shows as the running job it is')
+  })
+})
+
+// Each case below is a rule of the mapping that only the API tests exercised before (the
+// survivors of `npm run mutate -- --scope lifecycle`, docs/reliability.md).
+describe('the mapping, rule by rule', () => {
+  const paced = (extra: Partial<Pacing>): Pacing => ({ policy: { progression: 'manual' }, stage: 0, reads: 0, since: T0, releaseAt: null, ...extra })
+
+  test('the progressions the admin plane accepts, and the default policy', () => {
+    assert.deepEqual(PROGRESSIONS, ['immediate', 'reads', 'time', 'manual'])
+    assert.deepEqual(IMMEDIATE, { progression: 'immediate' })
+  })
+
+  test('only progression time moves by the clock; seconds under another progression change nothing', () => {
+    for (const policy of [{ progression: 'manual', seconds: 10 }, { progression: 'reads', reads: 5, seconds: 10 }] as Policy[]) {
+      const pacing = startPacing(policy, false, BOTH, T0)
+      assert.equal(pacing.releaseAt, null, policy.progression)
+      assert.deepEqual(see(job('queued'), pacing, BOTH, T0 + 100_000, false), { state: 'queued', held: true, runningSince: null, since: T0, pacing: undefined })
+    }
+  })
+
+  test('time: long after the last stage ends, the job still shows running since that stage began; a later stage counts from where it is', () => {
+    const policy: Policy = { progression: 'time', seconds: 10 }
+    const pacing = startPacing(policy, false, BOTH, T0)
+    assert.deepEqual(see(job('queued'), pacing, BOTH, T0 + 95_000, true), { state: 'running', held: false, runningSince: T0 + 10_000, since: T0 + 10_000, pacing: undefined })
+    const fromRunning = repace(policy, 1, BOTH, T0)
+    assert.equal(fromRunning.releaseAt, T0 + 10_000, 'one stage left: its seconds')
+    assert.deepEqual(see(job('queued'), fromRunning, BOTH, T0 + 5_000, true), { state: 'running', held: true, runningSince: T0, since: T0, pacing: undefined })
+  })
+
+  test('reads: a read that is not a client\'s counts nothing; a job set back before its release is let run again at its last stage', () => {
+    const policy: Policy = { progression: 'reads', reads: 2 }
+    const pacing = startPacing(policy, false, BOTH, T0)
+    assert.equal(see(job('queued'), pacing, BOTH, T0 + 1, false).pacing, undefined)
+    assert.equal(see(job('completed'), pacing, BOTH, T0 + 1, true).pacing, undefined, 'an ended job counts no reads')
+    // Its last stage shown to its reads and released at T0 + 100; the tenant's clock then set back.
+    const done = paced({ policy, stage: 1, reads: 2, since: T0, releaseAt: T0 + 100 })
+    assert.deepEqual(see(job('queued'), done, BOTH, T0 + 50, true), {
+      state: 'running',
+      held: false,
+      runningSince: T0,
+      since: T0,
+      pacing: { ...done, reads: 3, releaseAt: T0 + 50 },
+    })
+  })
+
+  test('a job not waiting for its input any more, or never waiting, shows its own state; a job waiting shows pending', () => {
+    const waiting = startPacing({ progression: 'manual' }, true, ['running'], T0)
+    assert.deepEqual(see(job('failed'), waiting, ['running'], T0 + 5, true), { state: 'failed', held: false, runningSince: null, since: null })
+    assert.deepEqual(see(job('pending'), paced({}), BOTH, T0 + 5, true), { state: 'pending', held: false, runningSince: null, since: null })
+    assert.deepEqual(repace({ progression: 'manual' }, null, BOTH, T0), { policy: { progression: 'manual' }, stage: null, reads: 0, since: null, releaseAt: null })
+  })
+
+  test('a held job shown queued has not been running; one its family has fewer stages for shows the last', () => {
+    assert.deepEqual(see(job('queued'), paced({}), BOTH, T0 + 5, true), { state: 'queued', held: true, runningSince: null, since: T0, pacing: undefined })
+    assert.equal(see(job('queued'), paced({ stage: 1 }), ['running'], T0 + 5, true).state, 'running')
+  })
+
+  test('a job a worker runs is shown running whatever its pacing says', () => {
+    assert.deepEqual(see(job('running'), paced({ since: T0 + 7 }), BOTH, T0 + 9, true), { state: 'running', held: false, runningSince: T0 + 7, since: T0 + 7, pacing: undefined })
+  })
+
+  test('advanced to its end, a job shows running from the advance unless it was already running', () => {
+    const fromQueued = advanced(paced({}), 2, BOTH, T0 + 10)
+    assert.deepEqual(fromQueued, { ...paced({}), stage: 1, since: T0 + 10, releaseAt: T0 + 10 })
+    const fromRunning = advanced(paced({ stage: 1, since: T0 + 3 }), 5, BOTH, T0 + 10)
+    assert.equal(fromRunning.since, T0 + 3)
+  })
+
+  describe('the job a read returns', () => {
+    const startedAt = new Date(T0 + 40_000)
+    const updatedAt = new Date(T0 + 60_000)
+    const finishedAt = new Date(T0 + 70_000)
+
+    test('a held job shown queued has no start, and was last updated when its stage began', () => {
+      // A retry waiting in the queue has a start of its last attempt, and later updates.
+      const real = job('queued', { attempts: 1, startedAt, updatedAt })
+      const view = viewOf(real, { state: 'queued', held: true, runningSince: null, since: T0 + 5_000 }, REAL_CLOCK)
+      assert.deepEqual([view.state, view.startedAt, view.updatedAt.getTime(), view.finishedAt], ['queued', null, T0 + 5_000, null])
+      const early = viewOf(real, { state: 'queued', held: true, runningSince: null, since: T0 - 5_000 }, REAL_CLOCK)
+      assert.equal(early.updatedAt.getTime(), T0, 'never before it was created')
+    })
+
+    test('a released job shown running was last updated at the later of its stage and its work', () => {
+      const real = job('queued', { updatedAt })
+      const view = viewOf(real, { state: 'running', held: false, runningSince: T0 + 5_000, since: T0 + 5_000 }, REAL_CLOCK)
+      assert.deepEqual([view.state, view.startedAt?.getTime(), view.updatedAt.getTime()], ['running', T0 + 5_000, T0 + 60_000])
+      const stale = viewOf(job('queued'), { state: 'running', held: false, runningSince: T0 + 5_000, since: T0 + 5_000 }, REAL_CLOCK)
+      assert.equal(stale.updatedAt.getTime(), T0 + 5_000)
+    })
+
+    test('an ended job paced through running shows when it was shown running, and its real end', () => {
+      const real = job('completed', { startedAt, updatedAt, finishedAt })
+      const view = viewOf(real, { state: 'completed', held: false, runningSince: T0 + 10_000, since: null }, REAL_CLOCK)
+      assert.deepEqual([view.startedAt?.getTime(), view.updatedAt.getTime(), view.finishedAt?.getTime()], [T0 + 10_000, T0 + 60_000, T0 + 70_000])
+      const unpaced = viewOf(real, { state: 'completed', held: false, runningSince: null, since: null }, REAL_CLOCK)
+      assert.equal(unpaced, real)
+    })
+
+    test('a state shown other than the real one is shown; a start it never had is not made up', () => {
+      const real = job('running', { startedAt, updatedAt })
+      const shown: Seen = { state: 'running', held: true, runningSince: null, since: T0 + 1_000 }
+      const view = viewOf(real, shown, REAL_CLOCK)
+      assert.deepEqual([view.startedAt?.getTime(), view.updatedAt.getTime()], [T0 + 40_000, T0 + 1_000])
+      const other = viewOf(job('queued'), { state: 'running', held: false, runningSince: null, since: null }, REAL_CLOCK)
+      assert.deepEqual([other.state, other.updatedAt.getTime()], ['running', T0])
+    })
+
+    test('on a set clock, a job not paced keeps its start and its cancel', () => {
+      const clock = new TenantClock([{ since: T0 - 1000, mode: 'offset', at: T0 - 1000 }])
+      const real = job('queued', { attempts: 1, startedAt, stopRequested: 'cancel' })
+      const view = viewOf(real, see(real, undefined, BOTH, T0, true), clock)
+      assert.notEqual(view, real)
+      assert.deepEqual([view.state, view.startedAt?.getTime(), view.stopRequested], ['queued', T0 + 40_000, 'cancel'])
+    })
   })
 })

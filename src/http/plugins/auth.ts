@@ -91,7 +91,8 @@ function resolveOrgs(principal: Principal, requested: string | undefined): strin
   const accessible = user.orgIds ?? tenant.orgs.map((org) => org.id)
   if (!requested) return accessible
   const orgIds = [...new Set(requested.split(',').map((id) => id.trim().toLowerCase()))]
-  const denied = orgIds.filter((id) => !accessible.includes(id))
+  // An empty id (a stray comma) is refused as such, not named among the orgs denied.
+  const denied = orgIds.filter((id) => id !== '' && !accessible.includes(id))
   if (orgIds.includes('') || denied.length > 0) {
     throw new ApiError(403, Category.permission, `Org ${denied.join(', ') || '(empty)'} is not accessible to this user`)
   }
