@@ -1,7 +1,10 @@
 // A tenant's request journal (issue 15): its recent requests, newest first, as WireMock's
 // /__admin/requests keeps them. Each answered request of a tenant is noted in memory and
 // written in batches (a quarter of a second, or 500 entries, whichever comes first), so a
-// request pays an array push; a read or clear writes this process's notes first. Kept per
+// request pays an array push; a read or clear writes this process's notes first. One batch is
+// written at a time: notes made meanwhile wait in the buffer, which keeps the newest
+// MAX_BUFFERED (give or take a batch), so a slow or stalled database bounds what the journal holds in memory (the
+// batch being written and the buffer) instead of queueing every batch. Kept per
 // tenant up to the configured size. No bodies, no headers but the two ids, and a query
 // string's secrets (signatures, tokens, keys) replaced.
 import type { FastifyBaseLogger } from 'fastify'
@@ -25,9 +28,9 @@ export interface JournalEntry {
 }
 
 const FLUSH_MS = 250
-const FLUSH_ENTRIES = 500
-/** Notes kept in memory while the database does not take them; the oldest go first. */
-const MAX_BUFFERED = 20_000
+export const FLUSH_ENTRIES = 500
+/** Notes kept in memory while the database does not take them (up to FLUSH_ENTRIES more); the oldest go first. */
+export const MAX_BUFFERED = 20_000
 
 const SECRET_PARAM = /sig|signature|token|secret|password|passwd|key|credential|expires|auth/i
 
@@ -60,7 +63,10 @@ export class Journal {
   readonly #log: FastifyBaseLogger
   #buffer: JournalEntry[] = []
   #timer: NodeJS.Timeout | undefined
+  /** The batch being written, or the last one (settled, never rejected). */
   #writing: Promise<void> = Promise.resolve()
+  /** The next batch: takes the buffer when the one being written is done. At most one waits. */
+  #next: Promise<void> | undefined
   readonly #sinceTrim = new Map<string, number>()
 
   constructor(db: Queryable, size: number, log: FastifyBaseLogger) {
@@ -76,7 +82,8 @@ export class Journal {
   record(entry: JournalEntry): void {
     if (this.#size === 0) return
     this.#buffer.push(entry)
-    if (this.#buffer.length > MAX_BUFFERED) this.#buffer.splice(0, this.#buffer.length - MAX_BUFFERED)
+    // Trimmed a batch at a time (not a note at a time: each trim moves the whole array).
+    if (this.#buffer.length >= MAX_BUFFERED + FLUSH_ENTRIES) this.#buffer.splice(0, this.#buffer.length - MAX_BUFFERED)
     if (this.#buffer.length >= FLUSH_ENTRIES) void this.flush()
     else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), FLUSH_MS)
@@ -84,16 +91,23 @@ export class Journal {
     }
   }
 
-  /** Writes what this process noted so far (after any write under way). */
+  /**
+   * Writes what this process noted so far: after the batch under way, as the next batch, which
+   * takes the buffer when it starts (what was noted before this call, and since).
+   */
   flush(): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
-    const entries = this.#buffer
-    this.#buffer = []
-    this.#writing = this.#writing.then(() => (entries.length > 0 ? this.#write(entries) : undefined)).catch((error) => {
-      this.#log.warn({ err: error, entries: entries.length }, 'could not write the request journal')
+    this.#next ??= this.#writing = this.#writing.then(() => {
+      this.#next = undefined
+      const entries = this.#buffer
+      this.#buffer = []
+      if (entries.length === 0) return
+      return this.#write(entries).catch((error) => {
+        this.#log.warn({ err: error, entries: entries.length }, 'could not write the request journal')
+      })
     })
-    return this.#writing
+    return this.#next
   }
 
   async #write(entries: JournalEntry[]): Promise<void> {
