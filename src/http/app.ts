@@ -1,6 +1,5 @@
 // The Fastify application: Zuora's conventions as plugins every route gets, then the routes.
 import compress from '@fastify/compress'
-import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
@@ -91,7 +90,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(auth, deps)
   await app.register(limits, deps)
   for (const plugin of options.plugins ?? []) await app.register(plugin, deps)
-  await app.register(formbody, { bodyLimit: deps.config.maxBodyBytes })
   await app.register(textInput)
   await app.register(idempotency, deps)
   await app.register(compress, {

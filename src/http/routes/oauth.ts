@@ -1,4 +1,5 @@
 // POST /oauth/token: OAuth 2.0 client credentials, as Zuora serves it.
+import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { authenticateClient, mintToken, OAuthError } from '../../platform/oauth.ts'
@@ -39,6 +40,9 @@ export async function oauthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'
   const { config } = deps
   const perIp = new RateLimiter([{ seconds: 60, limit: config.authRateLimitPerIpPerMinute }])
   const perTenant = new RateLimiter([{ seconds: 60, limit: config.authRateLimitPerMinute }])
+  // Forms are this route's body only (this plugin's scope): every other route takes JSON (or its
+  // file's type), and a form sent to it is the family's 415 (docs/decisions.md, "Form bodies").
+  await app.register(formbody, { bodyLimit: config.maxBodyBytes })
 
   app.post(
     '/oauth/token',

@@ -14,10 +14,6 @@ export async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
   const config = { coResource: Resource.job }
   const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 
-  // The upload is handed over as a stream, whatever its type: the route checks text/csv
-  // itself, so that a wrong type gets Zuora's 400 rather than a framework 415.
-  app.addContentTypeParser(['text/csv', '*'], (_request, payload, done) => done(null, payload))
-
   app.post<{ Body: Static<typeof SubmitJobBody> }>(
     '/objects/jobs',
     {
