@@ -9,6 +9,7 @@ import pg from 'pg'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { startServer, type RunningServer, type ServerOptions } from '../../src/main.ts'
 import { request, type HttpResponse, type RequestOptions } from './http.ts'
+import { checkVendorAnswer } from './vendor.ts'
 
 export const backend = (process.env.ZJOBS_TEST_BACKEND ?? 'embedded') as 'embedded' | 'postgres'
 
@@ -92,11 +93,14 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     token,
     async api(method, path, options = {}) {
       const bearer = options.token ?? (await token())
-      return request(`${server.url}${path}`, {
+      const response = await request(`${server.url}${path}`, {
         ...options,
         method,
         headers: { authorization: `Bearer ${bearer}`, ...options.headers },
       })
+      // Every answer of a vendor operation the suite reads is checked against Zuora's schema.
+      checkVendorAnswer(method, path, response.status, response.headers['content-type'], () => response.json())
+      return response
     },
     admin(method, path, body) {
       return request(`${server.url}${path}`, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })

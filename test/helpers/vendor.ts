@@ -108,3 +108,26 @@ export function assertVendorResponse(
 export function vendorOperation(method: string, path: string): Json {
   return spec.paths?.[path]?.[method.toLowerCase()]
 }
+
+/** The vendor's path templates, those with the most literal segments first (`.../{type}/template` before `.../{jobId}`). */
+const templates = Object.keys(spec.paths ?? {})
+  .map((template) => ({ template, pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`) }))
+  .sort((a, b) => (b.template.match(/\/[^{/][^/]*/g)?.length ?? 0) - (a.template.match(/\/[^{/][^/]*/g)?.length ?? 0))
+
+/**
+ * Checks any answer of a vendor operation against the vendor's schema for its status, when the
+ * vendor gives one: every response the suite reads through a test server's `api` (test/helpers/
+ * server.ts) is checked, not only those a test checks by name. An answer whose status or
+ * content type the vendor does not describe is left to the test.
+ */
+export function checkVendorAnswer(method: string, url: string, status: number, contentType: string | undefined, body: () => unknown): void {
+  const path = new URL(url, 'http://localhost').pathname
+  const template = templates.find(({ pattern }) => pattern.test(path))?.template
+  const operation = template && spec.paths[template][method.toLowerCase()]
+  if (!operation) return
+  const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => operation.responses?.[k])
+  const type = contentType?.split(';')[0]?.trim()
+  if (!statusKey || !type || !operation.responses[statusKey].content?.[type]) return
+  if (type !== 'application/json') return
+  assertVendorResponse(method, template, status, body(), type)
+}
