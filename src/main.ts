@@ -98,7 +98,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // The sandbox control plane (clock, lifecycle): admin routes over the platform and engine.
     // Faults and the request journal: a layer in front of the routes, and their admin routes.
     const faults = sandboxLayer(db, logger, config.journalSize)
-    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, faultRoutes(deps, faults), snapshotRoutes(purger, () => faults.rules.refresh(true)) as FastifyPluginAsync<AppDeps>, ...(options.routes ?? [])]
+    const routes = [sandboxRoutes as FastifyPluginAsync<AppDeps>, faultRoutes(deps, faults), snapshotRoutes(purger, { faultRulesChanged: () => faults.rules.refresh(true), journalCleared: async (tenantId) => void (await faults.journal.clear(tenantId)) }) as FastifyPluginAsync<AppDeps>, ...(options.routes ?? [])]
     const plugins = [faults.plugin, ...(options.plugins ?? [])]
     const app = await buildApp(deps, { ...options, routes, plugins, onTenantDeleted })
     await app.listen({ port: config.port, host: config.host })

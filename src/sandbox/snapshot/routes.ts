@@ -41,12 +41,18 @@ const RestoreView = Type.Object({
 
 type SnapshotRouteDeps = Pick<AppDeps, 'db' | 'files' | 'settings' | 'verifier' | 'jobs' | 'config'>
 
-/**
- * The routes, with the process's purger (what a reset leaves to delete) and what must be read
- * again once a tenant's fault rules changed (this process's cache of them: other processes see
- * the change within their next look).
- */
-export function snapshotRoutes(purger: Purger, faultRulesChanged: () => Promise<void> = async () => {}) {
+/** What this process keeps of a tenant's sandbox state beside the database, told of a reset or restore. */
+export interface SandboxCaches {
+  /** Reads the fault rules again (other processes see the change within their next look). */
+  faultRulesChanged(): Promise<void>
+  /** Drops the tenant's request journal, entries still buffered included. */
+  journalCleared(tenantId: string): Promise<void>
+}
+
+const NO_CACHES: SandboxCaches = { faultRulesChanged: async () => {}, journalCleared: async () => {} }
+
+/** The routes, with the process's purger (what a reset leaves to delete) and its sandbox caches. */
+export function snapshotRoutes(purger: Purger, caches: SandboxCaches = NO_CACHES) {
   return async function routes(app: FastifyInstance, deps: SnapshotRouteDeps) {
     const config = { auth: 'admin', family: 'admin' } as const
     const tags = ['sandbox']
@@ -83,7 +89,8 @@ export function snapshotRoutes(purger: Purger, faultRulesChanged: () => Promise<
       },
       async (request) => {
         const reset = await resetTenant({ db: deps.db, purger, forget, leaseSeconds: deps.config.jobLeaseSeconds }, request.params.tenantId, request.body.keep)
-        await faultRulesChanged()
+        await caches.faultRulesChanged()
+        await caches.journalCleared(reset.tenantId)
         return reset
       },
     )
@@ -134,7 +141,7 @@ export function snapshotRoutes(purger: Purger, faultRulesChanged: () => Promise<
           throw new ApiError(415, Category.unsupportedRequest, `send the archive as the request body, with Content-Type: ${ARCHIVE_CONTENT_TYPE}`)
         }
         const restored = await restoreSnapshot({ db: deps.db, files: deps.files, purger, forget, wake: () => deps.jobs.wake() }, request.params.tenantId, body)
-        await faultRulesChanged()
+        await caches.faultRulesChanged()
         return restored
       },
     )
