@@ -28,6 +28,30 @@ export interface ZjobsProcess {
   stop(signal: NodeJS.Signals): Promise<Exit>
 }
 
+/** What a finished `zjobs` command printed, and how it exited. */
+export interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs one `zjobs` command to its end (a CLI verb against a running server, say). */
+export function runZjobs(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), PATIENCE_MS)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 const running = new Set<ChildProcess>()
 
 /** Kills every process a test left behind (call from after()). */

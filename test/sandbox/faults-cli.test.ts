@@ -2,33 +2,17 @@
 // zjobs sandbox requests ...), a rule that survives a restart with its count, and a second
 // API process on the same database that sees a rule added through the first.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from '../helpers/http.ts'
-import { BIN, databaseEnv, freePort, killAll, processEnv, ROOT, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
+import { databaseEnv, freePort, killAll, processEnv, runZjobs, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
 import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, testDatabase } from '../helpers/server.ts'
 
 const READY = /zjobs listening on/
 
-function zjobs(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 describe('faults and the journal of a running server', () => {
   let database: Awaited<ReturnType<typeof testDatabase>>
@@ -37,7 +21,7 @@ describe('faults and the journal of a running server', () => {
   let url: string
   let folder: string
   const cli = async (...args: string[]) => {
-    const run = await zjobs(['sandbox', ...args], env)
+    const run = await runZjobs(['sandbox', ...args], env)
     assert.equal(run.code, 0, `zjobs sandbox ${args.join(' ')}: ${run.stderr}`)
     return JSON.parse(run.stdout)
   }
@@ -86,9 +70,9 @@ describe('faults and the journal of a running server', () => {
     assert.ok((await cli('requests', 'clear')).deleted >= 1)
     assert.deepEqual((await cli('requests')).requests, [])
 
-    const badJson = await zjobs(['sandbox', 'faults', 'add', '{nope'], env)
+    const badJson = await runZjobs(['sandbox', 'faults', 'add', '{nope'], env)
     assert.equal(badJson.code, 2, badJson.stderr)
-    const badRule = await zjobs(['sandbox', 'faults', 'add', '{"match":{"operationId":"GET_Nothing"},"effect":{"status":500}}'], env)
+    const badRule = await runZjobs(['sandbox', 'faults', 'add', '{"match":{"operationId":"GET_Nothing"},"effect":{"status":500}}'], env)
     assert.equal(badRule.code, 3, badRule.stderr)
     assert.match(badRule.stderr, /HTTP 400: match\.operationId: 'GET_Nothing' is not an operation .* \(\d{6}20\)/)
     assert.equal((await cli('faults')).faults.length, 1, 'nothing refused changed anything')

@@ -3,29 +3,17 @@
 // not at the next; a clean stop writes every tenant's snapshot; the CLI resets, downloads and
 // restores.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { request } from '../helpers/http.ts'
-import { BIN, databaseEnv, freePort, killAll, processEnv, ROOT, startZjobs } from '../helpers/process.ts'
+import { databaseEnv, freePort, killAll, processEnv, runZjobs, startZjobs } from '../helpers/process.ts'
 import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, startTestServer, testDatabase } from '../helpers/server.ts'
 import { SMALL_VEHICLE } from '../objects/helpers.ts'
 
 const READY = /zjobs listening on/
 
-function zjobs(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('the init folder, export on exit and the snapshot verbs', () => {
   const folder = mkdtempSync(join(tmpdir(), 'zjobs-init-'))
@@ -106,7 +94,7 @@ describe('the init folder, export on exit and the snapshot verbs', () => {
 
   test('zjobs sandbox reset, snapshot and restore', async () => {
     const cli = async (...args: string[]) => {
-      const run = await zjobs(['sandbox', '--tenant', tenantId, ...args], env)
+      const run = await runZjobs(['sandbox', '--tenant', tenantId, ...args], env)
       assert.equal(run.code, 0, `zjobs sandbox ${args.join(' ')}: ${run.stderr}`)
       return JSON.parse(run.stdout)
     }
@@ -116,7 +104,7 @@ describe('the init folder, export on exit and the snapshot verbs', () => {
     assert.equal(await records(tenantId), 404)
     assert.equal((await cli('restore', file)).rows.custom_object_records, 2)
     assert.deepEqual(await records(tenantId), ['V1', 'V2'])
-    const refused = await zjobs(['sandbox', '--tenant', tenantId, 'restore', join(initDir, '20000', 'Account.csv')], env)
+    const refused = await runZjobs(['sandbox', '--tenant', tenantId, 'restore', join(initDir, '20000', 'Account.csv')], env)
     assert.equal(refused.code, 3)
     assert.match(refused.stderr, /refused.*not a gzip|refused/)
     assert.ok(existsSync(file))

@@ -1,36 +1,15 @@
 // The sandbox plane of a real `zjobs start`: its CLI verbs (zjobs sandbox ...) against the
 // running server, and a restart that keeps each tenant's clock and policies and a held job.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from '../helpers/http.ts'
-import { BIN, databaseEnv, freePort, killAll, processEnv, ROOT, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
+import { databaseEnv, freePort, killAll, processEnv, runZjobs, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
 import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, testDatabase } from '../helpers/server.ts'
 
 const READY = /zjobs listening on/
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
-function zjobs(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 describe('the sandbox plane of a running server', () => {
   let database: Awaited<ReturnType<typeof testDatabase>>
@@ -39,7 +18,7 @@ describe('the sandbox plane of a running server', () => {
   let url: string
   let jobId: string
   const cli = async (...args: string[]) => {
-    const run = await zjobs(['sandbox', ...args], env)
+    const run = await runZjobs(['sandbox', ...args], env)
     assert.equal(run.code, 0, `zjobs sandbox ${args.join(' ')}: ${run.stderr}`)
     assert.equal(run.stderr, '')
     return JSON.parse(run.stdout)
@@ -91,16 +70,16 @@ describe('the sandbox plane of a running server', () => {
     assert.deepEqual([shown.status, shown.held, shown.policy], ['accepted', true, { progression: 'manual' }])
     assert.equal((await cli('advance', jobId)).status, 'in_progress')
 
-    const refused = await zjobs(['sandbox', 'advance', jobId, '--to', 'Stopping'], env)
+    const refused = await runZjobs(['sandbox', 'advance', jobId, '--to', 'Stopping'], env)
     assert.equal(refused.code, 3, refused.stderr)
     assert.match(refused.stderr, /^zjobs: HTTP 400: to: 'Stopping' is not a state a dataQuery job .* \(\d{6}20\)\n$/)
-    const badPolicy = await zjobs(['sandbox', 'lifecycle', 'set', 'dataQuery', 'sometimes'], env)
+    const badPolicy = await runZjobs(['sandbox', 'lifecycle', 'set', 'dataQuery', 'sometimes'], env)
     assert.equal(badPolicy.code, 3)
     assert.match(badPolicy.stderr, /HTTP 400: body\.dataQuery\.progression/)
-    const badDuration = await zjobs(['sandbox', 'clock', 'advance', 'soon'], env)
+    const badDuration = await runZjobs(['sandbox', 'clock', 'advance', 'soon'], env)
     assert.equal(badDuration.code, 2)
     assert.match(badDuration.stderr, /soon is not a duration/)
-    const nowhere = await zjobs(['sandbox', '--url', `http://127.0.0.1:${await freePort()}`, 'clock'], env)
+    const nowhere = await runZjobs(['sandbox', '--url', `http://127.0.0.1:${await freePort()}`, 'clock'], env)
     assert.equal(nowhere.code, 4)
     assert.match(nowhere.stderr, /no zjobs server at/)
     assert.equal((await cli('clock')).now, '2025-01-02T00:00:00.000Z', 'nothing refused changed anything')
