@@ -41,8 +41,9 @@ const TENANT = '10000'
 const OTHER_TENANT = '10001'
 const ENTITY_A = '0a000000-0000-4000-8000-00000000000a'
 const ENTITY_B = '0b000000-0000-4000-8000-00000000000b'
-const ORG_1 = '01000000-0000-4000-8000-000000000001'
-const ORG_2 = '02000000-0000-4000-8000-000000000002'
+const ORG_1 = 'a1000000-0000-4000-8000-00000000000a'
+const ORG_2 = 'b2000000-0000-4000-8000-00000000000b'
+const ORG_3 = 'c3000000-0000-4000-8000-00000000000c'
 const ALICE = 'a'.repeat(32)
 const BOB = 'b'.repeat(32)
 
@@ -141,6 +142,7 @@ class Jobs {
   /** Advisory locks taken, as [family, key]. */
   readonly locks: unknown[][] = []
   transactions = 0
+  queries = 0
 
   constructor(...jobs: Job[]) {
     for (const j of jobs) this.rows.set(`${j.tenantId}/${j.id}`, j)
@@ -156,6 +158,7 @@ class Jobs {
   }
 
   async query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }> {
+    this.queries++
     const text = sql.replace(/\s+/g, ' ').trim()
     const at = (tenantId: unknown, id: unknown) => this.rows.get(`${tenantId}/${id}`)
     if (text.startsWith('SELECT pg_advisory_xact_lock')) {
@@ -381,7 +384,9 @@ describe('Data Query: the caller, its jobs and their statuses', () => {
     assert.equal((await findQuery(jobs.db, caller({}, ENTITY_A), Q1.toUpperCase())).id, Q1)
     assert.equal((await findQuery(jobs.db, caller({ admin: true, id: BOB }), Q1)).id, Q1, 'an admin reads any job of the tenant')
     const noSuch = (id: string) => ({ status: 404, body: { code: 1001, message: `No such query: ${id}` } })
+    const before = jobs.queries
     assert.deepEqual(await refusalOf('dataQuery', findQuery(jobs.db, caller(), 'not-a-uuid')), noSuch('not-a-uuid'))
+    assert.equal(jobs.queries, before, 'an id that is no UUID is not looked up')
     assert.deepEqual(await refusalOf('dataQuery', findQuery(jobs.db, caller(), Q3)), noSuch(Q3), 'another family\'s job')
     const elsewhere = '44444444-4444-4444-8444-444444444444'
     assert.deepEqual(await refusalOf('dataQuery', findQuery(jobs.db, admin, elsewhere)), noSuch(elsewhere), 'another tenant\'s job')
@@ -482,7 +487,9 @@ describe('Data Query: the caller, its jobs and their statuses', () => {
     assert.deepEqual([asked.state, asked.stopRequested], ['running', 'cancel'])
     const notCancellable = (id: string) => ({ status: 400, body: { code: 1003, message: `Query job ${id} is not in accepted or in_progress status` } })
     assert.deepEqual(await refusalOf('dataQuery', cancelQuery(jobs.db, caller(), Q3)), notCancellable(Q3))
+    const transactions = jobs.transactions
     assert.deepEqual(await refusalOf('dataQuery', cancelQuery(jobs.db, caller(), '55555555-5555-4555-8555-555555555555')), notCancellable('55555555-5555-4555-8555-555555555555'))
+    assert.equal(jobs.transactions, transactions, 'a cancel already asked is refused before any write')
     assert.equal((await refusalOf('dataQuery', cancelQuery(jobs.db, caller({ id: BOB }), Q2))).status, 403, "another user's query")
     // A failure other than the conflict is not a 1003.
     const broken = Object.assign(new Jobs(job({ id: Q1 })), {
@@ -612,6 +619,8 @@ describe('the entity and orgs a request acts in', () => {
     const empty = scopeRefusal(multiOrg(null), undefined, `${ORG_1},`)
     assert.equal(empty.status, 403)
     assert.match(JSON.stringify(empty.body), /Org \(empty\) is not accessible to this user/)
+    const two = scopeRefusal(multiOrg([ORG_1]), undefined, `${ORG_2},${ORG_1},${ORG_3}`)
+    assert.match(JSON.stringify(two.body), new RegExp(`Org ${ORG_2}, ${ORG_3} is not accessible to this user`))
     const both = scopeRefusal(multiOrg([ORG_1]), undefined, `${ORG_2},`)
     assert.match(JSON.stringify(both.body), new RegExp(`Org ${ORG_2} is not accessible`))
   })
@@ -632,11 +641,12 @@ describe('the auth plugin', () => {
       adminToken: ADMIN_TOKEN,
       settings: { clockOf: async (tenantId: string) => (clockOf.push(tenantId), clock) } as never,
     })
+    // What the plugin decided: the decorations are null where it decided nothing.
     const seen = (request: { principal: unknown; scope: unknown; zuoraVersion: unknown; clock: unknown }) => ({
-      principal: request.principal === verified,
+      principal: request.principal === null ? null : request.principal === verified,
       scope: request.scope,
       version: request.zuoraVersion,
-      clock: request.clock === clock,
+      clock: request.clock === null ? null : request.clock === clock,
     })
     for (const path of ['/v1/x', '/query/jobs', '/objects/x', '/apps/x']) server.get(path, async (request) => seen(request))
     server.get('/v1/open', { config: { auth: 'none' } }, async (request) => seen(request))
@@ -646,8 +656,9 @@ describe('the auth plugin', () => {
     return { server, clockOf }
   }
 
-  test('a tenant route takes a bearer token of the tenant, and gets its principal, clock, scope and version', async () => {
+  test('a tenant route takes a bearer token of the tenant, and gets its principal, clock, scope and version', async (t) => {
     const { server, clockOf } = await app()
+    t.after(() => server.close())
     const get = (url: string, headers: Record<string, string> = {}) => server.inject({ method: 'GET', url, headers })
     const ok = await get('/v1/x', { authorization: `Bearer ${TOKEN}`, 'zuora-version': '2024-05-20' })
     assert.deepEqual(ok.json(), { principal: true, scope: { entityId: ENTITY_A, orgIds: null }, version: '2024-05-20', clock: true })
@@ -674,11 +685,13 @@ describe('the auth plugin', () => {
     }
     const wrongEntity = await get('/v1/x', { authorization: `Bearer ${TOKEN}`, 'zuora-entity-ids': ENTITY_B })
     assert.equal(wrongEntity.statusCode, 403, 'the scope is resolved from the headers')
-    await server.close()
+    const orgs = await get('/v1/x', { authorization: `Bearer ${TOKEN}`, 'zuora-org-ids': ORG_1 })
+    assert.equal(orgs.statusCode, 400, 'and the orgs: this tenant has none')
   })
 
-  test('the admin plane takes the admin token only; open routes and unknown paths take none', async () => {
+  test('the admin plane takes the admin token only; open routes and unknown paths take none', async (t) => {
     const { server, clockOf } = await app()
+    t.after(() => server.close())
     const get = (url: string, authorization?: string) => server.inject({ method: 'GET', url, headers: authorization ? { authorization } : {} })
     assert.equal((await get('/admin/x', `Bearer ${ADMIN_TOKEN}`)).statusCode, 200)
     assert.equal((await get('/v1/admin-only', `Bearer ${ADMIN_TOKEN}`)).statusCode, 200, 'a route that says admin')
@@ -689,12 +702,11 @@ describe('the auth plugin', () => {
       assert.equal(refused.headers['www-authenticate'], 'Bearer realm="zjobs admin"')
     }
     const admin = (await get('/admin/x', `Bearer ${ADMIN_TOKEN}`)).json()
-    assert.deepEqual(admin, { principal: false, scope: null, version: null, clock: false }, 'the admin plane has no tenant principal')
-    assert.deepEqual((await get('/health')).json(), { principal: false, scope: null, version: null, clock: false })
+    assert.deepEqual(admin, { principal: null, scope: null, version: null, clock: null }, 'the admin plane has no tenant principal')
+    assert.deepEqual((await get('/health')).json(), { principal: null, scope: null, version: null, clock: null })
     assert.equal((await get('/v1/open')).statusCode, 200, 'a route that says none')
     assert.equal((await get('/v1/nothing-here')).statusCode, 404, 'an unknown path is not found, not unauthorized')
     assert.equal((await get('/admin/nothing-here')).statusCode, 404)
     assert.deepEqual(clockOf, [])
-    await server.close()
   })
 })

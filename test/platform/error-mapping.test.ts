@@ -179,6 +179,13 @@ describe('what a thrown error becomes', () => {
     assert.equal(error.category, problems[0].category)
     assert.equal(error.message, problems.map((p) => p.message).join('; '))
     assert.notEqual(problems[0].category, problems[1].category, 'each problem its own category')
+    assert.match(problems[0].message, /^body\.n /, 'named in the part of the request it is in')
+    const partless = toApiError(
+      Object.assign(new Error('x'), {
+        validation: [{ instancePath: '/n', schemaPath: '#/properties/n/type', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }],
+      }),
+    )
+    assert.match(partless.message, /^request\.n /, 'a part the framework does not name is the request')
   })
 })
 
@@ -202,6 +209,7 @@ describe('what sendError answers', () => {
     }
     app.get('/v1/as-query', { config: { family: 'dataQuery' } }, thrower(() => new ApiError(404, Category.notFound, 'No such query', { code: 1001 })))
     app.get('/oauth/refused', thrower(() => new OAuthError(401, 'invalid_client', 'Bad credentials')))
+    app.get('/oauth/grant', thrower(() => new OAuthError(400, 'unsupported_grant_type', 'Only client_credentials')))
     app.get('/v1/unavailable', thrower(() => new ApiError(503, Category.temporary, 'try later')))
     app.get('/v1/described', {
       schema: { response: { 401: { type: 'object', required: ['code'], properties: { code: { type: 'integer' } } } } },
@@ -217,7 +225,7 @@ describe('what sendError answers', () => {
     for (const prefix of ['/v1', '/query', '/objects', '/oauth', '/files', '/apps']) {
       const answer = await get(`${prefix}/unauthenticated`)
       assert.equal(answer.statusCode, 401, prefix)
-      assert.equal(answer.headers['www-authenticate'], WWW_AUTHENTICATE)
+      assert.equal(answer.headers['www-authenticate'], 'Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API')
       assert.match(String(answer.headers['content-type']), /^application\/json; charset=utf-8/)
       assert.equal(answer.body, '{"message":"Authentication error"}')
     }
@@ -225,7 +233,9 @@ describe('what sendError answers', () => {
     assert.deepEqual([described.statusCode, described.json()], [401, { message: 'Authentication error' }], 'not the route\'s 401 schema')
     const admin = await get('/admin/unauthenticated')
     assert.equal(admin.statusCode, 401)
-    assert.equal(admin.headers['www-authenticate'], ADMIN_WWW_AUTHENTICATE)
+    assert.equal(admin.headers['www-authenticate'], 'Bearer realm="zjobs admin"')
+    assert.equal(ADMIN_WWW_AUTHENTICATE, admin.headers['www-authenticate'])
+    assert.equal(WWW_AUTHENTICATE, 'Basic realm=Zuora API, ZSession realm=Zuora API, Bearer realm=Zuora API')
     const adminBody = admin.json()
     assert.match(adminBody.processId, PROCESS_ID)
     assert.deepEqual({ ...adminBody, processId: 'P' }, {
@@ -240,6 +250,8 @@ describe('what sendError answers', () => {
   test("an OAuth error is OAuth's", async () => {
     const answer = await get('/oauth/refused')
     assert.deepEqual([answer.statusCode, answer.json()], [401, { error: 'invalid_client', error_description: 'Bad credentials' }])
+    const grant = await get('/oauth/grant')
+    assert.deepEqual([grant.statusCode, grant.json()], [400, { error: 'unsupported_grant_type', error_description: 'Only client_credentials' }])
   })
 
   test('an unexpected failure is logged and answered 500 without its detail, v1 with SystemError', async () => {
@@ -248,6 +260,7 @@ describe('what sendError answers', () => {
     assert.deepEqual([v1.statusCode, v1.json()], [500, { reasons: [{ code: 'SystemError', message: 'internal server error' }] }])
     assert.equal(logged.length, 1, 'logged once')
     assert.match(JSON.stringify(logged[0]), /request failed/)
+    assert.equal((logged[0] as { err: { message: string } }).err.message, 'secret detail', 'the operator reads the failure in the log')
     const query = await get('/query/boom')
     assert.deepEqual([query.statusCode, query.json()], [500, { code: 500, message: 'internal server error' }])
     const objects = await get('/objects/boom')
@@ -309,4 +322,5 @@ describe('what sendError answers', () => {
       agent.destroy()
     }
   })
+
 })
