@@ -3,18 +3,20 @@
 // arrives, the server answers below 500, in the family's envelope (never the framework's),
 // a refused request changes nothing in the database, and the health check answers throughout.
 //
-// Seeded: ZJOBS_FUZZ_SEED=<n> replays a run (each failure prints its seed and the shrunk
-// request); ZJOBS_FUZZ_RUNS=<n> sets the requests per operation (default 12).
+// Seeded: by default from the commit (test/helpers/seed.ts: the same requests at every run of a
+// commit, others at the next); ZJOBS_FUZZ_SEED=<n> replays a run (each failure prints its seed
+// and the shrunk request); ZJOBS_FUZZ_RUNS=<n> sets the requests per operation (default 12).
 import assert from 'node:assert/strict'
 import { gzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
 import { request, type HttpResponse } from '../helpers/http.ts'
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts'
+import { suiteSeed } from '../helpers/seed.ts'
 import { multipart } from '../backfill/helpers.ts'
 import { changed, envelopeProblem, fillPath, fingerprint, operationName, operations, sampleOf, type Json, type Operation } from './routes.ts'
 
-const SEED = Number(process.env.ZJOBS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+const { seed: SEED, source: SEED_SOURCE } = suiteSeed('fuzz', 'ZJOBS_FUZZ_SEED')
 const RUNS = Number(process.env.ZJOBS_FUZZ_RUNS ?? 12)
 
 /** Percent-encodes every byte of the text's UTF-8 but the unreserved ones. */
@@ -173,7 +175,7 @@ describe('fuzzing every route of /openapi.json', () => {
   const fixtures: Fixtures = { tenantToken: '', real: {} }
 
   before(async () => {
-    console.log(`# fuzz seed ${SEED} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} requests per operation`)
+    console.log(`# fuzz seed ${SEED} from ${SEED_SOURCE} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} requests per operation`)
     // No workers: a job accepted stays as it was, so the only changes are the requests'.
     server = await startTestServer({ dataQueryLiveQueued: 100_000, dataQueryWarehouseQueued: 100_000 }, { workers: 'none' })
     ops = await operations(server)
