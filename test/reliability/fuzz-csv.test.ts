@@ -20,9 +20,11 @@ import { request, type HttpResponse } from '../helpers/http.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { multipart, unzip } from '../backfill/helpers.ts'
 import { envelopeProblem, type Json } from './routes.ts'
+import { suiteSeed } from '../helpers/seed.ts'
 
 const ASTRAL = /[\u{10000}-\u{10FFFF}]/u
-const SEED = Number(process.env.ZJOBS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+// The commit's seed (test/helpers/seed.ts: the same at every run of a commit), or ZJOBS_FUZZ_SEED's.
+const { seed: SEED, source: SEED_SOURCE } = suiteSeed('fuzz-csv', 'ZJOBS_FUZZ_SEED')
 const RUNS = Number(process.env.ZJOBS_FUZZ_RUNS ?? 12)
 
 // ---- cells and files ----
@@ -100,7 +102,7 @@ describe('fuzzing CSV uploads', () => {
   let rateplancharges: string[] = []
 
   before(async () => {
-    console.log(`# fuzz-csv seed ${SEED} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} files of each kind`)
+    console.log(`# fuzz-csv seed ${SEED} from ${SEED_SOURCE} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} files of each kind`)
     server = await startTestServer({}, { workers: 'inline' })
     token = await server.token()
     tenantId = String(server.server.bootstrap.tenant.id)

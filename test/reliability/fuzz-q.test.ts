@@ -16,8 +16,10 @@ import { parseQuery, type Comparison, type QueryNode } from '../../src/objects/r
 import { request } from '../helpers/http.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { envelopeProblem, type Json } from './routes.ts'
+import { suiteSeed } from '../helpers/seed.ts'
 
-const SEED = Number(process.env.ZJOBS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+// The commit's seed (test/helpers/seed.ts: the same at every run of a commit), or ZJOBS_FUZZ_SEED's.
+const { seed: SEED, source: SEED_SOURCE } = suiteSeed('fuzz-q', 'ZJOBS_FUZZ_SEED')
 const RUNS = Math.max(1, Math.round((Number(process.env.ZJOBS_FUZZ_RUNS ?? 12) * 150) / 12))
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime'
@@ -280,7 +282,7 @@ describe('fuzzing the records q grammar', () => {
     request(`${server.url}/objects/records/default/Thing?pageSize=1000&q=${encodeQuery(q)}`, { headers: { authorization: `Bearer ${token}` } })
 
   before(async () => {
-    console.log(`# fuzz-q seed ${SEED} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} valid and ${RUNS} near-valid queries`)
+    console.log(`# fuzz-q seed ${SEED} from ${SEED_SOURCE} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${RUNS} valid and ${RUNS} near-valid queries`)
     server = await startTestServer({}, { workers: 'none' })
     token = await server.token()
     const api = async (method: string, path: string, body: unknown) => {

@@ -21,8 +21,10 @@ import { seedTenant } from '../../src/billing/seed.ts'
 import { request } from '../helpers/http.ts'
 import { createTenantWithClient, startTestServer, type TestServer } from '../helpers/server.ts'
 import { changed, envelopeProblem, fingerprint, type Json } from './routes.ts'
+import { suiteSeed } from '../helpers/seed.ts'
 
-const SEED = Number(process.env.ZJOBS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+// The commit's seed (test/helpers/seed.ts: the same at every run of a commit), or ZJOBS_FUZZ_SEED's.
+const { seed: SEED, source: SEED_SOURCE } = suiteSeed('fuzz-sql', 'ZJOBS_FUZZ_SEED')
 const SCALE = Number(process.env.ZJOBS_FUZZ_RUNS ?? 12) / 12
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE))
 const MARK = 'VICTIM-ROW-MARK'
@@ -236,7 +238,7 @@ describe('fuzzing Data Query SQL', () => {
   }
 
   before(async () => {
-    console.log(`# fuzz-sql seed ${SEED} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${runs(25)} generated, ${runs(30)} hostile, ${runs(20)} mutated statements`)
+    console.log(`# fuzz-sql seed ${SEED} from ${SEED_SOURCE} (ZJOBS_FUZZ_SEED=${SEED} replays it), ${runs(25)} generated, ${runs(30)} hostile, ${runs(20)} mutated statements`)
     server = await startTestServer({ dataQueryLiveMaxRows: 5000, dataQueryLiveQueued: 1000, dataQueryRetries: 0, dataQueryTimeLimitSeconds: 20 }, { workers: 'inline' })
     token = await server.token()
     tenantId = String(server.server.bootstrap.tenant.id)
