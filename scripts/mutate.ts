@@ -5,7 +5,7 @@
 // scores and the reasons for every survivor are in docs/reliability.md.
 //
 //   npm run mutate                                    every scope, one after the other
-//   npm run mutate -- --scope permissions             one scope (lifecycle, errors, limits, permissions, engine)
+//   npm run mutate -- --scope permissions             one scope (lifecycle, errors, limits, permissions, engine, worker)
 //   npm run mutate -- --scope engine --concurrency 1  fewer test processes at once (default 2)
 //   npm run mutate -- --scope errors --mutate src/http/errors.ts:40-80   narrower than the scope
 import { spawnSync } from 'node:child_process'
@@ -43,15 +43,17 @@ const SCOPES: Record<string, Scope> = {
     tests: ['test/platform/access-rules.test.ts'],
     timeoutMs: 5_000,
   },
-  // The job engine: claims under the per-tenant running limits (claimJob), and a claimed job's
-  // run: its attempts, lease, stop, cancel and forced failure between batches, retries and
-  // failures (JobWorker #run, #settleFailure, #fail). Its tests run real jobs on a database:
-  // about 12 s a mutant on an idle machine.
+  // The job engine's claims under the per-tenant running limits (a tenant's override, lease
+  // takeover): SQL, so its tests run real jobs on the embedded database (about 12 s a mutant
+  // on an idle machine, 50 s on a busy one).
   engine: {
-    mutate: ['src/jobs/store.ts:296-333', 'src/jobs/worker.ts:120-218'],
+    mutate: ['src/jobs/store.ts:296-333'],
     tests: ['test/jobs/engine.test.ts'],
     timeoutMs: 15_000,
   },
+  // A claimed job's run: attempts, batches under the lease, stop, cancel and forced failure
+  // between batches, retries and their delay, permanent failures, shutdown (an in-memory jobs table).
+  worker: { mutate: ['src/jobs/worker.ts'], tests: ['test/jobs/worker-unit.test.ts'], timeoutMs: 5_000 },
 }
 
 const { values } = parseArgs({
