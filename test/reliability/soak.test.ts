@@ -17,15 +17,18 @@ const grown = (heapMb: Record<string, number[]>, factor: number) =>
 
 test(
   'soak: two API and two worker processes under mixed load, no errors, every job ends',
-  { skip: backend !== 'postgres' && 'several processes share a database only on PostgreSQL' },
+  // 40 s of load, four processes' start and every job's end (at most 300 s): more than the default 300 s on a busy machine.
+  { skip: backend !== 'postgres' && 'several processes share a database only on PostgreSQL', timeout: 600_000 },
   async () => {
     const figures = await runSoak({ seconds: 40, readers: 16, windows: 4 })
     assert.equal(figures.serverErrors, 0, figures.unexpected.join('\n'))
     assert.equal(figures.errors, 0, figures.unexpected.join('\n'))
-    assert.ok(figures.jobs > 10, `jobs of every kind were submitted (${figures.jobs})`)
+    // The load generator ran (the counts depend on the machine: 5,700 requests and 220 jobs idle,
+    // 1,070 and 45 with two other suites running; a bound near them fails a busy machine).
+    assert.ok(figures.jobs > 5, `jobs were submitted (${figures.jobs})`)
     assert.equal(figures.jobsEnded, figures.jobs, figures.unexpected.join('\n'))
     assert.deepEqual(figures.unexpected, [])
-    assert.ok(figures.requests > 1000, `load was applied (${figures.requests} requests)`)
+    assert.ok(figures.requests > 300, `load was applied (${figures.requests} requests)`)
     assert.ok(Object.keys(figures.heapMb).length >= 4, 'every process was sampled')
     assert.deepEqual(grown(figures.heapMb, 1.5), [], 'no live heap grew by half')
   },
