@@ -53,6 +53,17 @@ describe('the rate limiter', () => {
     assert.deepEqual([tie.hit('t', T0).limit, tie.hit('t', T0).reset], [2, 60])
   })
 
+  test('the window closest to exhaustion is by share left, not by requests left', () => {
+    const limiter = new RateLimiter([
+      { seconds: 60, limit: 10 },
+      { seconds: 3600, limit: 100 },
+    ])
+    // Ten requests a minute for six minutes, then one: 9 of 10 left in the minute, 39 of 100 in the hour.
+    for (let minute = 0; minute < 6; minute++) for (let i = 0; i < 10; i++) assert.ok(limiter.hit('t', T0 + minute * MINUTE).allowed)
+    const decision = limiter.hit('t', T0 + 6 * MINUTE)
+    assert.deepEqual([decision.limit, decision.remaining], [100, 39])
+  })
+
   test('the tenant\'s windows: minute, hour and day from the settings', () => {
     const limiter = tenantRateLimiter(loadConfig({}, { rateLimitPerMinute: 7, rateLimitPerHour: 8, rateLimitPerDay: 9 }))
     assert.equal(limiter.hit('t', T0).limitHeader, '7, 7;w=60, 8;w=3600, 9;w=86400')
@@ -77,6 +88,16 @@ describe('the rate limiter', () => {
       assert.equal(limiter.hit('idle', frozen).allowed, false, 'no sweep within a minute of the last')
       mock.timers.setTime(T0 + 161_000)
       assert.equal(limiter.hit('busy', frozen).allowed, true, 'idle for 100 s: forgotten at the next sweep')
+    })
+
+    test('idle keys are looked for once a minute, not at every request', () => {
+      mock.timers.enable({ apis: ['Date'], now: T0 })
+      const limiter = new RateLimiter([{ seconds: 60, limit: 1 }])
+      assert.equal(limiter.hit('x', T0).allowed, true, 'the first request looks (and finds nothing)')
+      mock.timers.setTime(T0 + 60_000)
+      assert.equal(limiter.hit('y', T0).allowed, true, 'a minute on: looks again; x idle for 60 s is kept')
+      mock.timers.setTime(T0 + 61_000)
+      assert.equal(limiter.hit('x', T0).allowed, false, 'a second later x is idle for 61 s, but nobody looks until the next minute')
     })
 
     test('a key idle for exactly the longest window is kept', () => {
@@ -148,13 +169,24 @@ describe('the limits plugin', () => {
     for (const path of ['/v1/x', '/query/jobs', '/apps/x', '/health']) app.get(path, handler)
     await app.listen({ port: 0, host: '127.0.0.1' })
   })
-  after(() => app.close())
+  after(async () => {
+    // A test that failed holds its request: let it end, so that the server closes.
+    for (const gate of gates.splice(0)) gate.resolve()
+    await app.close()
+  })
 
   const url = (path: string) => `http://127.0.0.1:${(app.server.address() as { port: number }).port}${path}`
   const get = (path: string, headers: Record<string, string> = {}) => fetch(url(path), { headers })
   const reasons = async (answer: Response) => ((await answer.json()) as { reasons: { code: string; message: string }[] }).reasons
-  const until = async (done: () => boolean) => {
-    while (!done()) await new Promise((resolve) => setImmediate(resolve))
+  /** Waits until `request` is held in its handler (or fails the test if it was answered instead). */
+  const held = async (request: Promise<Response>) => {
+    let answered = false
+    request.then(
+      () => (answered = true),
+      () => (answered = true),
+    )
+    while (gates.length === 0 && !answered) await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(gates.length, 1, 'the request is held in its handler')
   }
 
   test('a request without a principal is not limited', async () => {
@@ -189,7 +221,7 @@ describe('the limits plugin', () => {
 
   test('requests in flight per tenant and entity: past the limit, 429 with Retry-After 1; a slot is freed when its answer ends', async () => {
     const waiting = get('/v1/x', { 'x-tenant': 'busy', 'x-wait': '1' })
-    await until(() => gates.length === 1)
+    await held(waiting)
     const refused = await get('/v1/x', { 'x-tenant': 'busy' })
     assert.equal(refused.status, 429)
     assert.equal((await reasons(refused))[0].message, 'Your total number of concurrent requests have exceeded the limit allowed by the system. Please resubmit your request later.')
@@ -216,9 +248,10 @@ describe('the limits plugin', () => {
 
   test('an entity\'s slot is its own, also when held', async () => {
     const waiting = get('/query/jobs', { 'x-tenant': 'ent', 'x-entity': 'e1', 'x-wait': '1' })
-    await until(() => gates.length === 1)
+    await held(waiting)
     assert.equal((await get('/query/jobs', { 'x-tenant': 'ent', 'x-entity': 'e1' })).status, 429)
     assert.equal((await get('/query/jobs', { 'x-tenant': 'ent' })).status, 200, 'the tenant without an entity is another key')
+    assert.equal((await get('/query/jobs', { 'x-tenant': 'ent2', 'x-entity': 'e1' })).status, 200, "another tenant's entity of the same id too")
     gates.shift()!.resolve()
     await waiting
   })
