@@ -26,6 +26,10 @@ class Jobs {
   readonly statements: string[] = []
   /** Called when a statement ends a job or hands it back. */
   onSettled: () => void = () => {}
+  /** Statements (by their name in `statements`) that fail the next time they run. */
+  readonly failNext = new Set<string>()
+  /** The worker ids claims were made for. */
+  readonly claimedBy: string[] = []
 
   get db(): Db {
     return this as unknown as Db
@@ -70,10 +74,17 @@ class Jobs {
     const held = () => this.rows.find((r) => r.tenantId === params[0] && r.id === params[1] && r.leaseToken === params[2])
     const answer = (rows: unknown[]) => ({ rows, rowCount: rows.length })
     const request = (r: Row) => ({ stop_requested: r.stopRequested, error: r.error, error_code: r.errorCode })
+    const failing = (name: string) => {
+      if (!this.failNext.delete(name)) return
+      this.statements.push(`${name} failed`)
+      throw new Error(`${name}: connection terminated`)
+    }
     if (text.startsWith('SELECT pg_advisory_xact_lock')) return answer([])
     if (text.startsWith('WITH limits AS')) {
+      failing('claim')
       this.statements.push('claim')
       const [kinds, , , workerId, token] = params as [string[], number[], number, string, string]
+      this.claimedBy.push(workerId)
       const row = this.rows.find((r) => kinds.includes(r.kind) && r.state === 'queued' && r.runAfter <= Date.now())
       if (!row) return answer([])
       Object.assign(row, { state: 'running', leaseToken: token, workerId, attempts: row.attempts + 1, startedAt: row.startedAt ?? new Date() })
@@ -86,6 +97,7 @@ class Jobs {
       ])
     }
     if (text.startsWith('UPDATE jobs SET lease_expires_at')) {
+      failing('renew')
       this.statements.push('renew')
       const row = held()
       return answer(row ? [request(row)] : [])
@@ -104,7 +116,10 @@ class Jobs {
     if (text.startsWith('UPDATE jobs SET state = CASE')) {
       this.statements.push('finish')
       const row = held()
-      if (!row) return answer([])
+      if (!row) {
+        this.onSettled()
+        return answer([])
+      }
       const forced = row.stopRequested === 'fail'
       Object.assign(row, {
         state: forced ? 'failed' : params[3],
@@ -119,6 +134,7 @@ class Jobs {
       return answer([{}])
     }
     if (text.startsWith("UPDATE jobs SET state = 'queued', error")) {
+      failing('retry')
       this.statements.push(`retry ${params[3]}: ${params[4]}`)
       const row = held()
       if (!row) return answer([])
@@ -139,14 +155,22 @@ class Jobs {
 }
 
 /** A logger that keeps what was logged. */
-function logger(lines: { level: string; msg: string; fields?: unknown }[]): FastifyBaseLogger {
+interface Line {
+  level: string
+  msg: string
+  fields?: Record<string, unknown>
+  /** The child logger's bindings (a job's id, kind, tenant, attempt). */
+  job?: Record<string, unknown>
+}
+function logger(lines: Line[], job?: Record<string, unknown>): FastifyBaseLogger {
   const at = (level: string) => (fields: unknown, msg?: string) => {
-    lines.push(typeof fields === 'string' ? { level, msg: fields } : { level, msg: msg ?? '', fields })
+    lines.push(typeof fields === 'string' ? { level, msg: fields, job } : { level, msg: msg ?? '', fields: fields as Record<string, unknown>, job })
   }
   const log = { level: 'info', info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), trace: at('trace'), fatal: at('fatal'), silent: () => {} } as unknown as FastifyBaseLogger
-  ;(log as unknown as { child: () => FastifyBaseLogger }).child = () => log
+  ;(log as unknown as { child: (bindings: Record<string, unknown>) => FastifyBaseLogger }).child = (bindings) => logger(lines, bindings)
   return log
 }
+const said = (lines: Line[], level: string, msg: string) => lines.filter((line) => line.level === level && line.msg === msg)
 
 type Run = (context: JobContext) => Promise<JobOutcome>
 
@@ -155,13 +179,13 @@ type Run = (context: JobContext) => Promise<JobOutcome>
  * job or hand it back) have happened, then stops the worker.
  */
 async function work(jobs: Jobs, run: Run, options: { settled?: number; retryDelayMs?: (attempt: number) => number; onFailed?: JobKind['onFailed']; faults?: boolean; leaseSeconds?: number } = {}) {
-  const lines: { level: string; msg: string; fields?: unknown }[] = []
+  const lines: Line[] = []
   const done = Promise.withResolvers<void>()
   let settled = 0
   jobs.onSettled = () => {
     if (++settled === (options.settled ?? 1)) done.resolve()
   }
-  const kind: JobKind = { kind: 'test.unit', maxRunningPerTenant: 2, run, onFailed: options.onFailed }
+  const kind: JobKind = { kind: 'test.unit', maxRunningPerTenant: 2, run, ...(options.onFailed ? { onFailed: options.onFailed } : {}) }
   const worker = new JobWorker({
     db: jobs.db,
     kinds: [kind],
@@ -176,8 +200,9 @@ async function work(jobs: Jobs, run: Run, options: { settled?: number; retryDela
   })
   worker.start()
   await done.promise
-  // Nothing runs any more: a short bound (a longer one is a timer that outlives the test).
-  await worker.stop(100)
+  await worker.stop(2_000)
+  assert.deepEqual(said(lines, 'warn', 'jobs did not stop in time; leaving them to their leases'), [], 'nothing runs: it stops at once')
+  assert.ok(jobs.claimedBy.every((id) => id === worker.id), 'claims are made for this worker')
   return lines
 }
 
@@ -193,8 +218,9 @@ describe('a claimed job', () => {
   test('runs batch by batch, each with its progress under the lease, and ends completed with its result', async () => {
     const jobs = new Jobs()
     const row = jobs.add({ id: 'j1' })
-    await work(jobs, batches(3))
+    const lines = await work(jobs, batches(3))
     assert.deepEqual([row.state, row.progress, row.result, row.attempts, row.leaseToken], ['completed', { done: 3 }, { done: 3 }, 1, null])
+    assert.deepEqual(said(lines, 'info', 'job ended'), [{ level: 'info', msg: 'job ended', fields: { state: 'completed' }, job: { jobId: 'j1', kind: 'test.unit', tenantId: '10000', attempt: 1 } }])
     assert.deepEqual(jobs.statements.filter((s) => s !== 'claim'), ['lock', 'progress', 'lock', 'progress', 'lock', 'progress', 'finish'])
   })
 
@@ -276,12 +302,16 @@ describe('a claimed job', () => {
       const jobs = new Jobs()
       const row = jobs.add({ id: 'j1' })
       let ran = false
+      let thrown: unknown
       const settled = Promise.withResolvers<void>()
       const lines = work(jobs, async (context) => {
         row.leaseToken = 'another-worker'
         try {
           if (how === 'commit') await context.commit(async () => ((ran = true), {}))
           else await context.check()
+        } catch (error) {
+          thrown = error
+          throw error
         } finally {
           setImmediate(() => settled.resolve())
         }
@@ -292,6 +322,7 @@ describe('a claimed job', () => {
       jobs.onSettled()
       const logged = await lines
       assert.equal(ran, false, how)
+      assert.equal((thrown as Error).message, 'lease lost', how)
       assert.deepEqual([row.state, row.leaseToken, row.progress], ['running', 'another-worker', {}], how)
       assert.ok(!jobs.statements.some((s) => s === 'finish' || s.startsWith('retry') || s === 'release'), how)
       assert.ok(logged.some((line) => line.level === 'warn' && /lease lost/.test(line.msg)), how)
@@ -303,7 +334,7 @@ describe('a claimed job', () => {
     const row = jobs.add({ id: 'j1', maxAttempts: 3 })
     const delays: number[] = []
     let attempt = 0
-    await work(
+    const lines = await work(
       jobs,
       async (context) => {
         if (++attempt === 1) throw new Error('connection reset')
@@ -312,6 +343,8 @@ describe('a claimed job', () => {
       { settled: 2, retryDelayMs: (n) => (delays.push(n), 0.4) },
     )
     assert.deepEqual(delays, [1], 'the delay of the first attempt')
+    const retried = said(lines, 'warn', 'attempt failed; will retry')
+    assert.deepEqual([retried.length, retried[0].fields?.retryInMs, (retried[0].fields?.err as Error).message], [1, 0, 'connection reset'])
     assert.deepEqual(jobs.statements.filter((s) => s.startsWith('retry')), ['retry 0: connection reset'], 'rounded to whole milliseconds')
     assert.deepEqual([row.state, row.attempts, row.error], ['completed', 2, null])
   })
@@ -360,12 +393,15 @@ describe('a claimed job', () => {
       },
     )
     assert.deepEqual([row.state, row.error, row.errorCode, row.attempts], ['failed', 'bad row 3', '71012520', 1])
-    assert.ok(lines.some((line) => line.level === 'error' && line.msg === 'onFailed hook failed'))
+    const hook = said(lines, 'error', 'onFailed hook failed')
+    assert.deepEqual([hook.length, (hook[0].fields?.err as Error).message], [1, 'hook broke'])
+    assert.deepEqual(said(lines, 'warn', 'job failed').map((line) => line.fields), [{ error: 'bad row 3' }])
     const plain = new Jobs()
     const other = plain.add({ id: 'j2', maxAttempts: 5 })
-    await work(plain, async () => {
+    const quiet = await work(plain, async () => {
       throw new RangeError('Invalid array length')
     })
+    assert.deepEqual(quiet.filter((line) => line.level === 'error'), [], 'a kind without an onFailed hook fails quietly')
     assert.deepEqual([other.state, other.error, other.errorCode], ['failed', 'Invalid array length', null])
   })
 
@@ -403,6 +439,7 @@ describe('a claimed job', () => {
     const go = Promise.withResolvers<void>()
     let ran = 0
     const lines: { level: string; msg: string }[] = []
+    const interrupted: unknown[] = []
     const kind: JobKind = {
       kind: 'test.unit',
       maxRunningPerTenant: 1,
@@ -410,7 +447,11 @@ describe('a claimed job', () => {
         await context.commit(async () => ({ done: ++ran }))
         started.resolve()
         await go.promise
-        await context.commit(async () => ({ done: ++ran }))
+        await context.check().catch((error) => interrupted.push(error))
+        await context.commit(async () => ({ done: ++ran })).catch((error) => {
+          interrupted.push(error)
+          throw error
+        })
         return { state: 'completed' }
       },
     }
@@ -421,6 +462,7 @@ describe('a claimed job', () => {
     go.resolve()
     await stopping
     assert.equal(ran, 1, 'no batch after the shutdown began')
+    assert.deepEqual(interrupted.map((error) => [error instanceof JobInterrupted, (error as Error).message]), [[true, 'shutting down'], [true, 'shutting down']])
     assert.deepEqual([row.state, row.attempts, row.progress, row.leaseToken], ['queued', 0, { done: 1 }, null])
     assert.ok(lines.some((line) => line.msg === 'job handed back to the queue'))
   })
@@ -440,12 +482,15 @@ describe('a claimed job', () => {
         throw reason
       },
     }
-    const worker = new JobWorker({ db: jobs.db, kinds: [kind], concurrency: 1, leaseSeconds: 30, pollMs: 5, log: logger([]) })
+    const lines: Line[] = []
+    const worker = new JobWorker({ db: jobs.db, kinds: [kind], concurrency: 1, leaseSeconds: 30, pollMs: 5, log: logger(lines) })
     worker.start()
     await started.promise
     await worker.stop(1)
     await new Promise((resolve) => setImmediate(resolve))
     assert.ok(reason instanceof JobInterrupted)
+    assert.equal((reason as Error).message, 'shutdown timeout')
+    assert.deepEqual(said(lines, 'warn', 'jobs did not stop in time; leaving them to their leases').map((line) => line.fields), [{ running: 1 }])
   })
 
   test('the sandbox\'s row faults of the attempt reach the job', async () => {
@@ -481,6 +526,10 @@ describe('a claimed job', () => {
         row.leaseToken = 'another-worker'
         await new Promise((resolve) => context.signal.addEventListener('abort', resolve))
         reason = context.signal.reason
+        const before = jobs.statements.length
+        await assert.rejects(context.commit(async () => ({})), (error) => error === reason)
+        await assert.rejects(context.check(), (error) => error === reason)
+        assert.equal(jobs.statements.length, before, 'an aborted job touches nothing')
         setImmediate(() => settled.resolve())
         throw reason
       },
@@ -491,6 +540,89 @@ describe('a claimed job', () => {
     await lines
     assert.match(String(reason), /lease lost/)
     assert.equal(row.state, 'running', 'left to the worker that holds it')
+  })
+
+  test('the worker has its own id: host, process and a random part', () => {
+    const worker = new JobWorker({ db: new Jobs().db, kinds: [], concurrency: 1, leaseSeconds: 30, pollMs: 5, log: logger([]) })
+    assert.match(worker.id, new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`))
+  })
+
+  test('a worker without kinds or slots claims nothing', async () => {
+    for (const [kinds, concurrency] of [
+      [[], 2],
+      [[{ kind: 'test.unit', maxRunningPerTenant: 1, run: batches(1) }], 0],
+    ] as [JobKind[], number][]) {
+      const jobs = new Jobs()
+      jobs.add({ id: 'j1' })
+      const worker = new JobWorker({ db: jobs.db, kinds, concurrency, leaseSeconds: 30, pollMs: 5, log: logger([]) })
+      worker.start()
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+      await worker.stop(2_000)
+      assert.deepEqual(jobs.statements, [], `${kinds.length} kinds, ${concurrency} slots`)
+    }
+  })
+
+  test('a claim that fails is logged and tried again', async () => {
+    const jobs = new Jobs()
+    const row = jobs.add({ id: 'j1' })
+    jobs.failNext.add('claim')
+    const lines = await work(jobs, batches(1))
+    assert.equal(row.state, 'completed')
+    const warned = said(lines, 'warn', 'claiming a job failed; will retry')
+    assert.equal(warned.length, 1)
+    assert.match(String((warned[0].fields?.err as Error).message), /connection terminated/)
+  })
+
+  test('the lease is renewed while a job runs, a renewal that fails is logged, and the job goes on', async () => {
+    const jobs = new Jobs()
+    const row = jobs.add({ id: 'j1' })
+    jobs.failNext.add('renew')
+    const lines = await work(
+      jobs,
+      async (context) => {
+        while (jobs.statements.filter((s) => s === 'renew').length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+        return batches(1)(context)
+      },
+      { leaseSeconds: 0.03 },
+    )
+    assert.equal(row.state, 'completed', 'a renewal that found the lease is no reason to stop')
+    const warned = said(lines, 'warn', 'lease renewal failed')
+    assert.equal(warned.length, 1)
+    assert.ok(warned[0].fields?.err instanceof Error)
+  })
+
+  test('a failure that cannot be recorded is logged, and the job is left to its lease', async () => {
+    const jobs = new Jobs()
+    const row = jobs.add({ id: 'j1' })
+    jobs.failNext.add('retry')
+    const lines: Line[] = []
+    const kind: JobKind = {
+      kind: 'test.unit',
+      maxRunningPerTenant: 1,
+      run: async () => {
+        throw new Error('flaky')
+      },
+    }
+    const worker = new JobWorker({ db: jobs.db, kinds: [kind], concurrency: 1, leaseSeconds: 30, pollMs: 5, log: logger(lines), retryDelayMs: () => 0 })
+    worker.start()
+    while (!jobs.statements.includes('retry failed')) await new Promise((resolve) => setImmediate(resolve))
+    await worker.stop(2_000)
+    const logged = said(lines, 'error', 'could not record the job failure; its lease will expire')
+    assert.equal(logged.length, 1)
+    assert.match((logged[0].fields?.err as Error).message, /retry: connection terminated/)
+    assert.equal(row.state, 'running')
+  })
+
+  test('the end of a job whose lease was lost meanwhile is logged, not recorded', async () => {
+    const jobs = new Jobs()
+    const row = jobs.add({ id: 'j1' })
+    const lines = await work(jobs, async () => {
+      row.leaseToken = 'another-worker'
+      return { state: 'completed' }
+    })
+    assert.equal(said(lines, 'warn', 'lease lost before the job could end').length, 1)
+    assert.equal(said(lines, 'info', 'job ended').length, 0)
+    assert.equal(row.state, 'running')
   })
 
   test('the default retry delay doubles from about a second, capped at five minutes', () => {
