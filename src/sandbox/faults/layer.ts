@@ -18,7 +18,7 @@ import { sendFault } from './respond.ts'
 import { liveRequestRules, rulesVersion, tenantOfClient } from './store.ts'
 
 /** How often a process looks whether any rule was added or removed elsewhere. */
-const REFRESH_MS = 1000
+export const REFRESH_MS = 1000
 
 interface CachedRule {
   id: string
@@ -48,6 +48,8 @@ export class RequestRules {
   #byTenant = new Map<string, CachedRule[]>()
   #version: string | undefined
   #refreshing: Promise<void> = Promise.resolve()
+  /** Reads queued or under way: the timer adds none while one waits (a stalled database would queue one a second). */
+  #queued = 0
   #timer: NodeJS.Timeout | undefined
 
   constructor(db: Db, log: FastifyBaseLogger) {
@@ -57,7 +59,9 @@ export class RequestRules {
 
   async start(): Promise<void> {
     await this.refresh()
-    this.#timer = setInterval(() => void this.refresh(), REFRESH_MS)
+    this.#timer = setInterval(() => {
+      if (this.#queued === 0) void this.refresh()
+    }, REFRESH_MS)
     this.#timer.unref()
   }
 
@@ -71,6 +75,7 @@ export class RequestRules {
 
   /** Reads the rules again if the version moved (or `force`). */
   refresh(force = false): Promise<void> {
+    this.#queued += 1
     this.#refreshing = this.#refreshing.then(async () => {
       const version = await rulesVersion(this.#db)
       if (!force && version === this.#version) return
@@ -83,6 +88,7 @@ export class RequestRules {
       this.#byTenant = byTenant
       this.#version = version
     }).catch((error) => this.#log.warn({ err: error }, 'could not read the fault rules'))
+      .finally(() => (this.#queued -= 1))
     return this.#refreshing
   }
 }
