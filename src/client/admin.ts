@@ -1,9 +1,9 @@
 // The admin plane (/admin): tenants, users, OAuth clients, tokens of a tenant's users, seed
 // and import, a tenant's jobs as the engine sees them, and the sandbox controls (clock,
-// lifecycle, advance). A ZuoraClient whose token source answers the admin token calls them;
+// lifecycle, advance, fault rules, the request journal, reset and snapshots). A ZuoraClient whose token source answers the admin token calls them;
 // errors come as ZuoraErrors like the public API's (the admin plane's v1 envelope).
-import type { BodySource, ZuoraClient } from './client.ts'
-import { ADMIN_OPERATIONS as OPS } from './operations.ts'
+import type { BodySource, Download, ZuoraClient } from './client.ts'
+import { ADMIN_OPERATIONS as OPS, fillPath } from './operations.ts'
 
 export const PERMISSIONS = ['viewCustomObjects', 'editCustomObjects', 'deleteCustomObjects', 'dataQuery', 'dataBackfill'] as const
 export type Permission = (typeof PERMISSIONS)[number]
@@ -223,3 +223,96 @@ export const advanceJob = (
     json: { ...(options.to ? { to: options.to } : {}), ...(options.errorMessage ? { errorMessage: options.errorMessage } : {}) },
     signal: options.signal,
   })
+
+/**
+ * A fault rule as it is added (docs/sandbox.md, Faults): a request fault (`match` + `effect`),
+ * a job's failure (`job`) or refused rows (`rows`), with `times`, `probability` + `seed`,
+ * `description`. The server checks it and answers its refusal naming the field.
+ */
+export interface FaultRuleInput {
+  match?: { operationId?: string; method?: string; path?: string }
+  effect?: {
+    status?: number
+    code?: number | string
+    message?: string
+    retryAfter?: number
+    latencyMs?: { fixed?: number; uniform?: { min: number; max: number }; logNormal?: { median: number; sigma: number } }
+    drop?: 'reset' | 'empty'
+  }
+  job?: { type: string; fail?: { errorMessage?: string }; transientFailures?: number }
+  rows?: { type: string; rowNumbers?: number[]; fraction?: number; seed?: number; code?: number; message?: string }
+  times?: number
+  probability?: number
+  seed?: number
+  description?: string
+}
+
+/** A tenant's fault rule with its counts. */
+export interface FaultRule extends FaultRuleInput {
+  id: string
+  tenantId: string
+  kind: 'request' | 'job' | 'rows' | (string & {})
+  /** Calls (or jobs) that matched, fired or not. */
+  matched: number
+  fired: number
+  /** Firings left of `times`; null: no limit. */
+  remaining: number | null
+  createdAt: string
+}
+
+/** One request of the tenant's journal (no bodies, secrets or tokens). */
+export interface JournalEntry {
+  time: string
+  method: string
+  /** The path and query string, secret-looking parameters' values left out. */
+  path: string
+  operationId: string | null
+  /** null: no answer (the connection was dropped). */
+  status: number | null
+  durationMs: number
+  requestId: string
+  trackId: string | null
+  requestBytes: number | null
+  responseBytes: number | null
+  fault: { ruleId: string; effect: string } | null
+}
+
+export interface TenantReset {
+  tenantId: string
+  kept: string[]
+  jobs: number
+  files: number
+  definitions: number
+  billingRows: number
+}
+
+export const listFaults = async (client: ZuoraClient, tenantId: string, signal?: AbortSignal): Promise<FaultRule[]> =>
+  (await client.call<{ faults: FaultRule[] }>(OPS.listFaults, { params: tenant(tenantId), signal })).faults
+
+export const addFault = (client: ZuoraClient, tenantId: string, rule: FaultRuleInput, signal?: AbortSignal): Promise<FaultRule> =>
+  client.call(OPS.addFault, { params: tenant(tenantId), json: rule, signal })
+
+export const removeFault = (client: ZuoraClient, tenantId: string, ruleId: string, signal?: AbortSignal): Promise<{ id: string; deleted: boolean }> =>
+  client.call(OPS.removeFault, { params: { tenantId, ruleId }, signal })
+
+export const removeFaults = (client: ZuoraClient, tenantId: string, signal?: AbortSignal): Promise<{ deleted: number }> =>
+  client.call(OPS.removeFaults, { params: tenant(tenantId), signal })
+
+/** The tenant's recent requests, newest first: at most `limit`, at or after `since` (ISO-8601 with a zone). */
+export const listRequests = (
+  client: ZuoraClient,
+  tenantId: string,
+  options: { limit?: number; since?: string; signal?: AbortSignal } = {},
+): Promise<{ requests: JournalEntry[]; size: number }> =>
+  client.call(OPS.listRequests, { params: tenant(tenantId), query: { limit: options.limit, since: options.since }, signal: options.signal })
+
+export const clearRequests = (client: ZuoraClient, tenantId: string, signal?: AbortSignal): Promise<{ deleted: number }> =>
+  client.call(OPS.clearRequests, { params: tenant(tenantId), signal })
+
+/** Empties the tenant back to how it was made (its users, clients and tokens stay); `keepBilling` keeps its billing data. */
+export const resetTenant = (client: ZuoraClient, tenantId: string, options: { keepBilling?: boolean; signal?: AbortSignal } = {}): Promise<TenantReset> =>
+  client.call(OPS.resetTenant, { params: tenant(tenantId), json: options.keepBilling ? { keep: ['billing'] } : {}, signal: options.signal })
+
+/** The tenant's snapshot (a tar.gz), streamed with the admin token; `fileName` is the server's name for it. */
+export const downloadSnapshot = (client: ZuoraClient, tenantId: string, options: { signal?: AbortSignal; onProgress?(bytes: number): void } = {}): Promise<Download> =>
+  client.download(client.baseUrl + fillPath(OPS.snapshot.path, tenant(tenantId)), { authenticated: true, ...options })

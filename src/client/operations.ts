@@ -78,6 +78,14 @@ export const ADMIN_OPERATIONS = {
   getJobLifecycle: op('GET', '/admin/tenants/{tenantId}/jobs/{jobId}/lifecycle'),
   setJobLifecycle: op('PUT', '/admin/tenants/{tenantId}/jobs/{jobId}/lifecycle'),
   advanceJob: op('POST', '/admin/tenants/{tenantId}/jobs/{jobId}/advance'),
+  listFaults: op('GET', '/admin/tenants/{tenantId}/faults'),
+  addFault: op('POST', '/admin/tenants/{tenantId}/faults'),
+  removeFault: op('DELETE', '/admin/tenants/{tenantId}/faults/{ruleId}'),
+  removeFaults: op('DELETE', '/admin/tenants/{tenantId}/faults'),
+  listRequests: op('GET', '/admin/tenants/{tenantId}/requests'),
+  clearRequests: op('DELETE', '/admin/tenants/{tenantId}/requests'),
+  resetTenant: op('POST', '/admin/tenants/{tenantId}/reset'),
+  snapshot: op('GET', '/admin/tenants/{tenantId}/snapshot'),
 } satisfies Record<string, Operation>
 
 /** `path` with its `{name}` parameters filled in (each one URL-encoded). */

@@ -137,5 +137,8 @@ describe('the API client against /openapi.json', () => {
     assertBody(ADMIN_OPERATIONS.advanceClock, { seconds: 3600 })
     assertBody(ADMIN_OPERATIONS.setLifecycle, { dataQuery: { progression: 'reads', reads: 2 }, autoBackfill: { progression: 'manual' } })
     assertBody(ADMIN_OPERATIONS.advanceJob, { to: 'completed' })
+    assertBody(ADMIN_OPERATIONS.addFault, { match: { operationId: 'GET_DataQueryJob' }, effect: { status: 503 }, times: 2 })
+    assertBody(ADMIN_OPERATIONS.resetTenant, { keep: ['billing'] })
+    assertBody(ADMIN_OPERATIONS.resetTenant, {})
   })
 })

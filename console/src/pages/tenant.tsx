@@ -1,7 +1,9 @@
 // One tenant, for the admin: users and their OAuth clients (a new secret is shown once), seed
 // and import with progress, the sandbox controls (clock, lifecycle policies), and its jobs as
-// the engine keeps them.
-import { useState } from 'preact/hooks'
+// the engine keeps them; the sandbox's fault rules, request journal, reset and snapshot come
+// from pages/sandbox-tools.tsx, loaded when the Sandbox tab opens.
+import type { ComponentType } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
 import {
   advanceClock,
   cancelAdminJob,
@@ -477,9 +479,43 @@ function Sandbox({ tenant }: { tenant: AdminTenant }) {
           </div>
         </form>
       </div>
-      <p class="muted small">Faults, the request journal and reset are not offered by this server's admin plane yet.</p>
+      <SandboxTools
+        tenant={tenant}
+        onReset={() => {
+          clock.reload()
+          policies.reload()
+          setDraft({})
+        }}
+      />
     </>
   )
+}
+
+type ToolsProps = { tenant: AdminTenant; onReset?(): void }
+type ToolsModule = { default: ComponentType<ToolsProps> }
+let toolsModule: Promise<ToolsModule> | undefined
+
+/** Fault rules, the request journal, reset and snapshot: a script of their own, loaded when the tab opens. */
+function SandboxTools(props: ToolsProps) {
+  const [tools, setTools] = useState<{ module?: ToolsModule; error?: unknown }>({})
+  useEffect(() => {
+    let live = true
+    toolsModule ??= import('./sandbox-tools.tsx')
+    toolsModule.then(
+      (module) => live && setTools({ module }),
+      (error) => {
+        toolsModule = undefined
+        if (live) setTools({ error })
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [])
+  if (tools.error) return <ErrorNote error={tools.error} title="Sandbox tools" />
+  if (!tools.module) return <Loading label="Loading the sandbox tools" />
+  const Tools = tools.module.default
+  return <Tools {...props} />
 }
 
 function EngineJobs({ tenant }: { tenant: AdminTenant }) {
