@@ -51,7 +51,12 @@ declare module 'fastify' {
 }
 
 /** The caller of a bearer-authenticated route, the scope its headers chose and its tenant's clock. */
-export function callerOf(request: { principal: Principal | null; scope: RequestScope | null; clock?: TenantClock | null }): Caller {
+export function callerOf(request: {
+  principal: Principal | null
+  scope: RequestScope | null
+  clock?: TenantClock | null
+  idempotencyKey?: string | null
+}): Caller {
   if (!request.principal || !request.scope) throw new Error('route is not bearer-authenticated')
-  return { principal: request.principal, scope: request.scope, clock: request.clock ?? REAL_CLOCK }
+  return { principal: request.principal, scope: request.scope, clock: request.clock ?? REAL_CLOCK, idempotencyKey: request.idempotencyKey ?? null }
 }

@@ -76,6 +76,8 @@ export interface NewJob<P = unknown, G = unknown> {
    * the job's type, the job is paced (src/jobs/lifecycle.ts) under it.
    */
   lifecycle?: Paced
+  /** The submission's Idempotency-Key: a job already submitted under it is answered instead (insertJob). */
+  idempotencyKey?: string | null
 }
 
 export interface Paced {
@@ -84,13 +86,17 @@ export interface Paced {
 }
 
 /** Writes a job; run it in the transaction that stores the job's input. */
+/**
+ * Inserts a job. A job of the tenant already submitted under the same Idempotency-Key (its
+ * first answer lost with its process) is returned instead, and nothing is inserted.
+ */
 export async function insertJob<P, G>(db: Queryable, job: NewJob<P, G>): Promise<Job<P, G>> {
   const paced = job.lifecycle
   const { rows } = await db.query<JobRow & { policy?: Policy | null }>(
-    `INSERT INTO jobs (tenant_id, id, kind, state, created_by, entity_id, org_ids, params, progress, max_attempts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}${
-       paced ? ', (SELECT policy FROM lifecycle_policies WHERE tenant_id = $1 AND job_type = $11) AS policy' : ''
-     }`,
+    `INSERT INTO jobs (tenant_id, id, kind, state, created_by, entity_id, org_ids, params, progress, max_attempts, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING ${COLUMNS}${paced ? ', (SELECT policy FROM lifecycle_policies WHERE tenant_id = $1 AND job_type = $12) AS policy' : ''}`,
     [
       job.tenantId,
       job.id,
@@ -102,9 +108,14 @@ export async function insertJob<P, G>(db: Queryable, job: NewJob<P, G>): Promise
       JSON.stringify(job.params),
       JSON.stringify(job.progress ?? {}),
       job.maxAttempts,
+      job.idempotencyKey ?? null,
       ...(paced ? [paced.of.type] : []),
     ],
   )
+  if (rows.length === 0) {
+    const earlier = await db.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`, [job.tenantId, job.idempotencyKey])
+    return toJob<P, G, unknown>(earlier.rows[0]!)
+  }
   const inserted = toJob<P, G, unknown>(rows[0])
   if (paced && rows[0].policy) await pace(db, inserted, paced, rows[0].policy)
   return inserted

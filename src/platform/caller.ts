@@ -17,4 +17,9 @@ export interface Caller {
   scope: RequestScope
   /** The tenant's clock: the times of every answer. */
   clock: TenantClock
+  /**
+   * The request's Idempotency-Key, when it has one: a job submitted under it keeps it, so that a
+   * retry whose first answer was lost finds that job instead of submitting another.
+   */
+  idempotencyKey?: string | null
 }

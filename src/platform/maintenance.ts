@@ -14,10 +14,15 @@ export function startMaintenance(
     try {
       const kept = [...(await (options.clocks ?? REAL_TIME).offClocks()).keys()]
       await db.query(`DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 hour' AND tenant_id <> ALL($1::bigint[])`, [kept])
-      await db.query('DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) AND tenant_id <> ALL($2::bigint[])', [
-        options.idempotencyTtlHours,
-        kept,
-      ])
+      // An expired key no longer names the job it submitted.
+      await db.query(
+        `WITH gone AS (
+           DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) AND tenant_id <> ALL($2::bigint[])
+           RETURNING tenant_id, idem_key
+         )
+         UPDATE jobs SET idempotency_key = NULL FROM gone WHERE jobs.tenant_id = gone.tenant_id AND jobs.idempotency_key = gone.idem_key`,
+        [options.idempotencyTtlHours, kept],
+      )
     } catch (error) {
       logger.warn({ err: error }, 'maintenance failed; will retry')
     }

@@ -94,6 +94,7 @@ export async function submitQuery(db: Db, config: Config, caller: Caller, reques
       params,
       maxAttempts: config.dataQueryRetries + 1,
       lifecycle: { of: DATA_QUERY_LIFECYCLE, clock: caller.clock },
+      idempotencyKey: caller.idempotencyKey,
     }) as Promise<DataQueryJob>
   })
 }

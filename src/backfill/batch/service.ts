@@ -63,6 +63,7 @@ export async function submitBatchJob(db: Db, caller: Caller, family: BatchFamily
       params,
       maxAttempts: BATCH_JOB_ATTEMPTS,
       lifecycle: { of: BATCH_JOB_LIFECYCLES[family], clock: caller.clock },
+      idempotencyKey: caller.idempotencyKey,
     })) as BatchJob
   })
 }

@@ -70,7 +70,7 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
       format: upload.format,
       uploadedBy: displayName(principal),
     }
-    return (await db.transaction(async (tx) => {
+    const job = (await db.transaction(async (tx) => {
       const job = await insertJob<FileJobParams, FileJobProgress>(tx, {
         tenantId: principal.tenant.id,
         id: newHexId(),
@@ -81,10 +81,14 @@ export async function submitFileJob(db: Db, files: FileStore, caller: Caller, pa
         params,
         maxAttempts: FILE_JOB_ATTEMPTS,
         lifecycle: { of: FILE_JOB_LIFECYCLE, clock: caller.clock },
+        idempotencyKey: caller.idempotencyKey,
       })
-      await attachFileToJob(tx, principal.tenant.id, upload.meta.id, job.id)
+      if (job.params.fileId === upload.meta.id) await attachFileToJob(tx, principal.tenant.id, upload.meta.id, job.id)
       return job
     })) as FileJob
+    // A job submitted earlier under the same Idempotency-Key keeps its own upload: this one goes.
+    if (job.params.fileId !== upload.meta.id) await files.delete(principal.tenant.id, upload.meta.id).catch(() => {})
+    return job
   } catch (error) {
     if (upload) await files.delete(principal.tenant.id, upload.meta.id).catch(() => {})
     throw error

@@ -86,12 +86,15 @@ export const idempotency = fp(async (app: FastifyInstance, deps: { db: Db; confi
       const clock = String(stored.tenant_id) === tenantId && request.clock ? request.clock : REAL_CLOCK
       const fresh = clock.at(stored.created_at.getTime()) + ttlSeconds * 1000 > clock.now()
       if (!fresh || (stored.status_code === null && stored.abandoned)) {
-        // Expired, or its first request died: start afresh with this request.
-        await db.query('DELETE FROM idempotency_keys WHERE idem_key = $1 AND tenant_id = $2 AND status_code IS NOT DISTINCT FROM $3', [
-          key,
-          stored.tenant_id,
-          stored.status_code,
-        ])
+        // Expired, or its first request died: start afresh with this request. An expired key
+        // leaves the job it submitted (a job whose answer was lost keeps it: the retry finds it).
+        await db.query(
+          `WITH gone AS (
+             DELETE FROM idempotency_keys WHERE idem_key = $1 AND tenant_id = $2 AND status_code IS NOT DISTINCT FROM $3 RETURNING tenant_id
+           )
+           UPDATE jobs SET idempotency_key = NULL FROM gone WHERE $4 AND jobs.tenant_id = gone.tenant_id AND jobs.idempotency_key = $1`,
+          [key, stored.tenant_id, stored.status_code, !fresh],
+        )
         continue
       }
       if (String(stored.tenant_id) !== tenantId || stored.method !== request.method || stored.url !== request.url) {

@@ -180,6 +180,7 @@ export async function submitJob(db: Db, caller: Caller, request: SubmitRequest):
       progress: {},
       maxAttempts: 3,
       lifecycle: { of: BULK_LIFECYCLE, clock: caller.clock },
+      idempotencyKey: caller.idempotencyKey,
     })) as BulkJob
   })
 }
