@@ -8,14 +8,15 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from '../helpers/http.ts'
-import { databaseEnv, freePort, killAll, processEnv, runZjobs, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
-import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, testDatabase } from '../helpers/server.ts'
+import { freePort, killAll, runZjobs, startZjobs, type ZjobsProcess } from '../helpers/process.ts'
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken } from '../helpers/server.ts'
+import { processSettings } from './helpers.ts'
 
 const READY = /zjobs listening on/
 
 
 describe('faults and the journal of a running server', () => {
-  let database: Awaited<ReturnType<typeof testDatabase>>
+  let database: Awaited<ReturnType<typeof processSettings>>["database"]
   let env: NodeJS.ProcessEnv
   let server: ZjobsProcess
   let url: string
@@ -31,19 +32,8 @@ describe('faults and the journal of a running server', () => {
   }
 
   before(async () => {
-    database = await testDatabase()
     folder = mkdtempSync(join(tmpdir(), 'zjobs-faults-'))
-    const port = await freePort()
-    url = `http://127.0.0.1:${port}`
-    env = processEnv({
-      ...databaseEnv(database.overrides),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ZJOBS_ADMIN_TOKEN: ADMIN_TOKEN,
-      ZJOBS_DEFAULT_CLIENT_ID: DEFAULT_CLIENT_ID,
-      ZJOBS_DEFAULT_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    })
+    ;({ database, url, env } = await processSettings())
     server = await startZjobs('start', env, READY)
   })
   after(async () => {

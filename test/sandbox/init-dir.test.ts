@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { request } from '../helpers/http.ts'
-import { databaseEnv, freePort, killAll, processEnv, runZjobs, startZjobs } from '../helpers/process.ts'
-import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, startTestServer, testDatabase } from '../helpers/server.ts'
+import { killAll, runZjobs, startZjobs } from '../helpers/process.ts'
+import { ADMIN_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, issueToken, startTestServer } from '../helpers/server.ts'
+import { processSettings } from './helpers.ts'
 import { SMALL_VEHICLE } from '../objects/helpers.ts'
 
 const READY = /zjobs listening on/
@@ -19,7 +20,7 @@ describe('the init folder, export on exit and the snapshot verbs', () => {
   const folder = mkdtempSync(join(tmpdir(), 'zjobs-init-'))
   const initDir = join(folder, 'init')
   const exportDir = join(folder, 'export')
-  let database: Awaited<ReturnType<typeof testDatabase>>
+  let database: Awaited<ReturnType<typeof processSettings>>["database"]
   let env: NodeJS.ProcessEnv
   let url: string
   let tenantId: string
@@ -40,20 +41,8 @@ describe('the init folder, export on exit and the snapshot verbs', () => {
       await source.close()
     }
     writeFileSync(join(initDir, '20000', 'Account.csv'), 'id,accountnumber,name\n' + ['a', 'b', 'c'].map((c) => `${c.repeat(32)},A-${c},${c}`).join('\n') + '\n')
-    database = await testDatabase()
-    const port = await freePort()
-    url = `http://127.0.0.1:${port}`
-    env = processEnv({
-      ...databaseEnv(database.overrides),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ZJOBS_ADMIN_TOKEN: ADMIN_TOKEN,
-      ZJOBS_DEFAULT_CLIENT_ID: DEFAULT_CLIENT_ID,
-      ZJOBS_DEFAULT_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-      ZJOBS_INIT_DIR: initDir,
-      ZJOBS_URL: url,
-    })
+    ;({ database, url, env } = await processSettings({ ZJOBS_INIT_DIR: initDir }))
+    env.ZJOBS_URL = url
   })
   after(async () => {
     killAll()
