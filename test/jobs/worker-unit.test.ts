@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { JobFailure, JobInterrupted, type Job, type JobContext, type JobKind, type JobOutcome, type StopFlag } from '../../src/jobs/types.ts'
 import { defaultRetryDelay, JobWorker } from '../../src/jobs/worker.ts'
 import type { Db } from '../../src/storage/db.ts'
+import { aJob } from '../helpers/jobs.ts'
 
 interface Row extends Job {
   leaseToken: string | null
@@ -36,31 +37,7 @@ class Jobs {
   }
 
   add(extra: Partial<Row> & { id: string }): Row {
-    const at = new Date('2026-01-01T00:00:00Z')
-    const row: Row = {
-      tenantId: '10000',
-      kind: 'test.unit',
-      state: 'queued',
-      stopRequested: null,
-      createdBy: null,
-      entityId: null,
-      orgIds: null,
-      params: {},
-      progress: {},
-      result: null,
-      error: null,
-      errorCode: null,
-      attempts: 0,
-      maxAttempts: 3,
-      createdAt: at,
-      startedAt: null,
-      updatedAt: at,
-      finishedAt: null,
-      leaseToken: null,
-      runAfter: 0,
-      workerId: null,
-      ...extra,
-    }
+    const row: Row = { ...aJob({ kind: 'test.unit', ...extra }), leaseToken: null, runAfter: 0, workerId: null, ...extra }
     this.rows.push(row)
     return row
   }

@@ -36,6 +36,7 @@ import {
   type SubmitRequest,
 } from '../../src/query/service.ts'
 import type { Db } from '../../src/storage/db.ts'
+import { aJob } from '../helpers/jobs.ts'
 
 const TENANT = '10000'
 const OTHER_TENANT = '10001'
@@ -89,28 +90,14 @@ const v1Code = (answer: { body: Record<string, unknown> }) => (answer.body.reaso
 // An in-memory jobs table answering the statements of the functions under test.
 
 function job(extra: Partial<Job> & { id: string }): Job {
-  const at = new Date('2026-01-01T00:00:00Z')
-  return {
+  return aJob({
     tenantId: TENANT,
     kind: 'data_query.live',
-    state: 'queued',
-    stopRequested: null,
     createdBy: ALICE,
-    entityId: null,
-    orgIds: null,
     params: { query: 'SELECT 1', sourceData: 'LIVE', useIndexJoin: false },
-    progress: {},
-    result: null,
-    error: null,
-    errorCode: null,
-    attempts: 0,
     maxAttempts: 4,
-    createdAt: at,
-    startedAt: null,
-    updatedAt: at,
-    finishedAt: null,
     ...extra,
-  }
+  })
 }
 
 const row = (j: Job) => ({

@@ -5,33 +5,13 @@ import { describe, test } from 'node:test'
 import { advanced, IMMEDIATE, PROGRESSIONS, repace, runAfter, see, startPacing, viewOf, type Pacing, type Policy, type Seen, type Stage } from '../../src/jobs/lifecycle.ts'
 import type { Job, JobState } from '../../src/jobs/types.ts'
 import { REAL_CLOCK, TenantClock } from '../../src/platform/clock.ts'
+import { aJob } from '../helpers/jobs.ts'
 
 const T0 = Date.parse('2026-03-01T00:00:00Z')
 const FROZEN = Date.parse('2020-01-01T00:00:00Z')
 
 function job(state: JobState, extra: Partial<Job> = {}): Job {
-  return {
-    tenantId: '10000',
-    id: 'j1',
-    kind: 'k',
-    state,
-    stopRequested: null,
-    createdBy: null,
-    entityId: null,
-    orgIds: null,
-    params: {},
-    progress: {},
-    result: null,
-    error: null,
-    errorCode: null,
-    attempts: 0,
-    maxAttempts: 3,
-    createdAt: new Date(T0),
-    startedAt: null,
-    updatedAt: new Date(T0),
-    finishedAt: null,
-    ...extra,
-  }
+  return aJob({ id: 'j1', kind: 'k', state, ...extra }, new Date(T0))
 }
 
 const BOTH: Stage[] = ['queued', 'running']
