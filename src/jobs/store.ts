@@ -228,22 +228,22 @@ export async function lockJobs(db: Queryable, tenantId: string, ids: string[]): 
   await db.query('SELECT id FROM jobs WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [tenantId, ids])
 }
 
-/** Ends a job that waits (pending or queued) as failed with `message` (and `code`); false if it no longer waits. */
-export async function failWaitingJob(db: Queryable, tenantId: string, id: string, message: string, code: string | null = null): Promise<boolean> {
+/** Ends a job that waits (pending or queued) as failed with `message` (no code: its family's default); false if it no longer waits. */
+export async function failWaitingJob(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET state = 'failed', error = $3, error_code = $4, finished_at = now(), updated_at = now()
+    `UPDATE jobs SET state = 'failed', error = $3, error_code = NULL, finished_at = now(), updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND state IN ('pending', 'queued')`,
-    [tenantId, id, message, code],
+    [tenantId, id, message],
   )
   return rowCount === 1
 }
 
-/** Asks a running job's worker to fail it with `message` (and `code`) at its next batch; false if it no longer runs or has a request already. */
-export async function requestFailure(db: Queryable, tenantId: string, id: string, message: string, code: string | null = null): Promise<boolean> {
+/** Asks a running job's worker to fail it with `message` (no code) at its next batch; false if it no longer runs or has a request already. */
+export async function requestFailure(db: Queryable, tenantId: string, id: string, message: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET stop_requested = 'fail', error = $3, error_code = $4, updated_at = now()
+    `UPDATE jobs SET stop_requested = 'fail', error = $3, error_code = NULL, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND state = 'running' AND stop_requested IS NULL`,
-    [tenantId, id, message, code],
+    [tenantId, id, message],
   )
   return rowCount === 1
 }
